@@ -1,0 +1,29 @@
+# Somos production image: the ASGI site (daphne), and the same image runs Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq5 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 somos
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY --chown=somos:somos . .
+
+# collectstatic needs production-shaped settings, not real services: nothing connects here.
+RUN DATABASE_URL=postgres://build@localhost/build \
+    REDIS_URL=redis://localhost:6379/0 \
+    SECRET_KEY=collectstatic-only-build-time-key-0123456789abcdefghijklmnop \
+    ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput
+
+USER somos
+EXPOSE 8000
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "somos_site.asgi:application"]

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Response(models.Model):
+    """A volunteer's answer to one record: one per (record, user), whichever UI it came from."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        DISCARDED = "discarded", _("Discarded")
+
+    class Origin(models.TextChoices):
+        WEB = "web", _("Somos")
+        ARGILLA = "argilla", _("Argilla")
+
+    record = models.ForeignKey(
+        "campaigns.Record", on_delete=models.CASCADE, related_name="responses"
+    )
+    # Denormalised from the record so per-campaign reads need no join.
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="responses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="responses"
+    )
+    values = models.JSONField(_("values"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    origin = models.CharField(
+        _("origin"), max_length=12, choices=Origin.choices, default=Origin.WEB
+    )
+    corrections = models.PositiveSmallIntegerField(_("corrected pieces"), default=0)
+    annotator_variety = models.CharField(
+        _("annotator's Spanish variety"), max_length=20, blank=True
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "user"], name="response_record_user_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["campaign", "user", "-updated_at"], name="response_user_recent_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.user_id} ({self.status})"
+
+
+class ResponseRevision(models.Model):
+    """An earlier state of a response: edits never lose the previous answer."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    values = models.JSONField(default=dict)
+    status = models.CharField(max_length=12, choices=Response.Status.choices)
+    origin = models.CharField(max_length=12, choices=Response.Origin.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["response", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "number"], name="response_revision_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} r{self.number}"

@@ -1,0 +1,203 @@
+"""Read text files: JSON lines, JSON arrays and CSV, strictly as UTF-8."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.utils.translation import gettext as _
+
+from campaigns.importers.records import value_kind
+from campaigns.importers.sources.base import BOM, RowReader, utf8_message
+
+
+class JsonlReader(RowReader):
+    """Read one JSON object per line; positions are byte offsets."""
+
+    _handle: BinaryIO | None = None
+
+    def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
+        offset = 0
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                start = offset
+                offset += len(raw)
+                if number == 1:
+                    raw = raw.removeprefix(BOM)
+                text = self.decode_line(raw, number)
+                if not text.strip():
+                    continue
+                row = self._parse(text, number)
+                if row is not None:
+                    yield number, row, start
+
+    def _parse(self, text: str, number: int) -> dict | None:
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problems.add(
+                self.file,
+                number,
+                None,
+                _("invalid JSON at column %(column)s, the line may be cut short (%(error)s)")
+                % {"column": exc.colno, "error": exc.msg},
+            )
+            return None
+        if not isinstance(row, dict):
+            self.problems.add(
+                self.file,
+                number,
+                None,
+                _("expected a JSON object, not %(kind)s") % {"kind": value_kind(row)},
+            )
+            return None
+        return row
+
+    def row_at(self, position: int) -> dict:
+        if self._handle is None:
+            self._handle = self.path.open("rb")
+        self._handle.seek(position)
+        return json.loads(self._handle.readline().removeprefix(BOM))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+class JsonReader(JsonlReader):
+    """Read a JSON array of objects whole, or stream a `.json` file written as JSONL."""
+
+    _array: list | None = None
+
+    def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
+        if not self._is_array():
+            yield from super()._rows()
+            return
+        raw = self.path.read_bytes().removeprefix(BOM)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+            self.problems.reject(
+                self.file,
+                raw.count(b"\n", 0, line_start) + 1,
+                None,
+                utf8_message(raw[line_start:], exc.start - line_start),
+            )
+        try:
+            self._array = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.problems.reject(
+                self.file,
+                exc.lineno,
+                None,
+                _("invalid JSON (%(error)s)") % {"error": exc.msg},
+            )
+        for index, row in enumerate(self._array or []):
+            if isinstance(row, dict):
+                yield index + 1, row, index
+            else:
+                self.problems.add(
+                    self.file,
+                    index + 1,
+                    None,
+                    _("expected a JSON object, not %(kind)s") % {"kind": value_kind(row)},
+                )
+
+    def _is_array(self) -> bool:
+        with self.path.open("rb") as handle:
+            head = handle.read(4096).removeprefix(BOM).lstrip()
+        return head.startswith(b"[")
+
+    def row_at(self, position: int) -> dict:
+        if self._array is not None:
+            return self._array[position]
+        return super().row_at(position)
+
+
+class _Lines:
+    """Feed decoded lines to the csv module while counting the bytes consumed."""
+
+    def __init__(self, reader: CsvReader, handle: BinaryIO) -> None:
+        self.reader = reader
+        self.handle = handle
+        self.offset = handle.tell()
+        self.row: int | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        raw = self.handle.readline()
+        if not raw:
+            raise StopIteration
+        self.offset += len(raw)
+        return self.reader.decode_line(raw, self.row)
+
+
+class CsvReader(RowReader):
+    """Read a CSV file with a header (UTF-8, optional BOM); positions are byte offsets."""
+
+    _handle: BinaryIO | None = None
+    fieldnames: list[str] | None = None
+
+    def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
+        with self.path.open("rb") as handle:
+            if handle.read(len(BOM)) != BOM:
+                handle.seek(0)
+            lines = _Lines(self, handle)
+            reader = csv.DictReader(lines)
+            try:
+                self.fieldnames = reader.fieldnames
+            except csv.Error as exc:
+                self.problems.reject(
+                    self.file, None, None, _("unreadable CSV (%(error)s)") % {"error": exc}
+                )
+            if not self.fieldnames:
+                return
+            self._check_header(self.fieldnames)
+            number = 0
+            while True:
+                start = lines.offset
+                lines.row = number + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    self.problems.reject(
+                        self.file,
+                        number + 1,
+                        None,
+                        _("unreadable CSV (%(error)s)") % {"error": exc},
+                    )
+                number += 1
+                if None in row:
+                    message = _("the row has more values than the header has columns")
+                elif None in row.values():
+                    message = _("the row has fewer values than the header has columns")
+                else:
+                    yield number, row, start
+                    continue
+                self.problems.add(self.file, number, None, message)
+
+    def _check_header(self, fieldnames: list[str]) -> None:
+        seen: set[str] = set()
+        for name in fieldnames:
+            if name in seen:
+                self.problems.reject(self.file, None, name, _("the header repeats this column"))
+            seen.add(name)
+
+    def row_at(self, position: int) -> dict:
+        if self._handle is None:
+            self._handle = self.path.open("rb")
+        self._handle.seek(position)
+        return next(csv.DictReader(_Lines(self, self._handle), fieldnames=self.fieldnames))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class LeaderboardDataset(models.Model):
+    """An evaluation dataset of the Spanish LLM leaderboard."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    languages = models.JSONField(_("languages"), default=list)
+    domain = models.CharField(_("domain"), max_length=80, blank=True)
+    task = models.CharField(_("task"), max_length=120, blank=True)
+    donor = models.CharField(_("donor or source"), max_length=200, blank=True)
+    license = models.CharField(_("license"), max_length=80, blank=True)
+    hf_repo = models.CharField(_("Hugging Face repository"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("leaderboard dataset")
+        verbose_name_plural = _("leaderboard datasets")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeaderboardDatasetVersion(models.Model):
+    """One published version of a leaderboard dataset (an export of a campaign)."""
+
+    dataset = models.ForeignKey(
+        LeaderboardDataset, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    records = models.PositiveIntegerField(_("records"), default=0)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dataset", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "number"], name="leaderboard_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} v{self.number}"
+
+
+class Campaign(models.Model):
+    class Kind(models.TextChoices):
+        TRANSLATION_VALIDATION = "translation_validation", _("Translation validation")
+        PROMPT_TRANSLATION = "prompt_translation", _("Prompt translation")
+        GENERIC = "generic", _("Generic")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        CLOSED = "closed", _("Closed")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=32, choices=Kind.choices, default=Kind.TRANSLATION_VALIDATION
+    )
+    source_language = models.CharField(_("source language"), max_length=12, default="en")
+    target_language = models.CharField(_("target language"), max_length=12, default="es")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    overlap = models.PositiveSmallIntegerField(
+        _("overlap"), default=2, help_text=_("Submitted responses each record needs.")
+    )
+    is_public = models.BooleanField(_("public dashboard"), default=True)
+    organizers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organized_campaigns", blank=True
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="reviewed_campaigns", blank=True
+    )
+    preset = models.CharField(_("preset"), max_length=40, blank=True)
+    field_mapping = models.JSONField(_("field mapping"), default=dict, blank=True)
+    argilla_workspace = models.CharField(_("Argilla workspace"), max_length=120, blank=True)
+    argilla_dataset = models.CharField(_("Argilla dataset"), max_length=120, blank=True)
+    target_leaderboard = models.ForeignKey(
+        LeaderboardDataset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("target leaderboard dataset"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overlap__gte=1), name="campaign_overlap_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        LABEL = "label", _("Single choice")
+        MULTI_LABEL = "multi_label", _("Multiple choice")
+        TEXT = "text", _("Text")
+        RATING = "rating", _("Rating")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    name = models.SlugField(_("name"), max_length=80)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    options = models.JSONField(_("options"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    field = models.CharField(
+        _("translated field"),
+        max_length=80,
+        blank=True,
+        help_text=_("For a text question: the translated piece it corrects."),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="question_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Record(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        VALIDATED = "validated", _("Validated")
+        DISPUTED = "disputed", _("Disputed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="records")
+    external_id = models.CharField(_("external id"), max_length=255)
+    # [{"name": ..., "source": ..., "translation": ...}] in display order.
+    fields = models.JSONField(_("fields"), default=list)
+    # The original row(s) as read, so export can write them back in the same layout.
+    source_row = models.JSONField(_("original row"), default=dict)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    submitted_count = models.PositiveIntegerField(_("submitted responses"), default=0)
+    argilla_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign", "id"]
+        verbose_name = _("record")
+        verbose_name_plural = _("records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "external_id"], name="record_external_id_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "submitted_count", "id"], name="record_assignment_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ImportRun(models.Model):
+    """One attempt to import a source into a campaign, kept with its errors."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="import_runs")
+    preset = models.CharField(_("preset"), max_length=40)
+    source_name = models.CharField(_("source"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.RUNNING
+    )
+    records_created = models.PositiveIntegerField(_("records created"), default=0)
+    records_updated = models.PositiveIntegerField(_("records updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ← {self.source_name}"

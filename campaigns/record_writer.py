@@ -1,0 +1,118 @@
+"""Write streams of record drafts: COPY on PostgreSQL, batched upserts elsewhere.
+
+Callers hold the transaction: a draft stream that raises half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.db import connection
+from django.utils import timezone
+
+from campaigns.importers.records import RecordDraft
+from campaigns.models import Campaign, Record
+
+BATCH_SIZE = 2000
+_RECORD_TABLE = Record._meta.db_table
+_COPY_COLUMNS = (
+    "campaign_id, external_id, fields, source_row, metadata, status, submitted_count,"
+    " created_at, updated_at"
+)
+# Table and column names are constants of this module, never input.
+_UPSERT_IMPORT_ROWS = (
+    f"INSERT INTO {_RECORD_TABLE} ({_COPY_COLUMNS})"  # noqa: S608
+    " SELECT %s, external_id, fields, source_row, metadata, %s, 0, now(), now()"
+    " FROM somos_import_rows"
+    " ON CONFLICT (campaign_id, external_id) DO UPDATE SET fields = EXCLUDED.fields,"
+    " source_row = EXCLUDED.source_row, metadata = EXCLUDED.metadata,"
+    " updated_at = EXCLUDED.updated_at"
+)
+# Parquet and saved datasets can hold dates or bytes: kept as their text form.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def records_write(*, campaign: Campaign, drafts: Iterable[RecordDraft], first_import: bool) -> int:
+    """Write every draft into the campaign, updating records whose external id exists."""
+    if connection.vendor == "postgresql":
+        if first_import:
+            return _copy_into_records(campaign=campaign, drafts=drafts)
+        return _copy_and_upsert(campaign=campaign, drafts=drafts)
+    return _bulk_upsert(campaign=campaign, drafts=drafts)
+
+
+def _pieces(draft: RecordDraft) -> list[dict[str, str]]:
+    return [
+        {"name": piece.name, "source": piece.source, "translation": piece.translation}
+        for piece in draft.pieces
+    ]
+
+
+def _draft_columns(draft: RecordDraft) -> tuple[str, str, str, str]:
+    return (
+        draft.external_id,
+        _dumps(_pieces(draft)),
+        _dumps(draft.source_row),
+        _dumps(draft.metadata),
+    )
+
+
+def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+    # A campaign's first import cannot collide with existing rows: COPY straight into the table.
+    now = timezone.now()
+    written = 0
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {_RECORD_TABLE} ({_COPY_COLUMNS}) FROM STDIN") as copy:
+            for draft in drafts:
+                copy.write_row(
+                    (campaign.pk, *_draft_columns(draft), Record.Status.PENDING, 0, now, now)
+                )
+                written += 1
+    return written
+
+
+def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+    # Re-imports update pieces and rows but keep status, counts and every response.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE somos_import_rows (external_id text, fields jsonb,"
+            " source_row jsonb, metadata jsonb) ON COMMIT DROP"
+        )
+        written = 0
+        with cursor.cursor.copy("COPY somos_import_rows FROM STDIN") as copy:
+            for draft in drafts:
+                copy.write_row(_draft_columns(draft))
+                written += 1
+        cursor.execute(_UPSERT_IMPORT_ROWS, [campaign.pk, Record.Status.PENDING])
+    return written
+
+
+def _batches(drafts: Iterable[RecordDraft]) -> Iterator[list[RecordDraft]]:
+    iterator = iter(drafts)
+    while batch := list(islice(iterator, BATCH_SIZE)):
+        yield batch
+
+
+def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+    written = 0
+    for batch in _batches(drafts):
+        Record.objects.bulk_create(
+            [
+                Record(
+                    campaign=campaign,
+                    external_id=draft.external_id,
+                    fields=_pieces(draft),
+                    source_row=json.loads(_dumps(draft.source_row)),
+                    metadata=json.loads(_dumps(draft.metadata)),
+                )
+                for draft in batch
+            ],
+            update_conflicts=True,
+            unique_fields=["campaign", "external_id"],
+            update_fields=["fields", "source_row", "metadata", "updated_at"],
+        )
+        written += len(batch)
+    return written

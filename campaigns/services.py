@@ -1,0 +1,163 @@
+"""Writes on campaigns, their questions, records and the leaderboard registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from campaigns.importers.presets import preset_get
+from campaigns.importers.records import ImportRejected, RecordDraft
+from campaigns.importers.sources import Source
+from campaigns.leaderboard_registry import TABLE_5
+from campaigns.models import Campaign, ImportRun, LeaderboardDataset, Question, Record
+from campaigns.record_writer import records_write
+from dashboards.models import CampaignCounter
+from guides.models import Guide
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    slug: str,
+    name: str,
+    preset: str,
+    description: str = "",
+    overlap: int = 2,
+    organizers: Iterable[AbstractBaseUser] = (),
+    field_mapping: dict | None = None,
+) -> Campaign:
+    """Create a draft campaign with the preset's questions, an empty guide and its counter."""
+    preset_definition = preset_get(preset)
+    campaign = Campaign.objects.create(
+        slug=slug,
+        name=name,
+        description=description,
+        kind=preset_definition.kind,
+        overlap=overlap,
+        preset=preset,
+        field_mapping=field_mapping or {},
+    )
+    campaign.organizers.set(organizers)
+    # Question titles are campaign content in the campaign's target language.
+    with override(campaign.target_language):
+        Question.objects.bulk_create(
+            Question(
+                campaign=campaign,
+                name=spec.name,
+                title=str(spec.title),
+                kind=spec.kind,
+                options=[
+                    {"value": option["value"], "text": str(option["text"])}
+                    for option in spec.options
+                ],
+                required=spec.required,
+                field=spec.field,
+                position=position,
+            )
+            for position, spec in enumerate(preset_definition.questions(field_mapping or None))
+        )
+    Guide.objects.create(campaign=campaign)
+    CampaignCounter.objects.create(campaign=campaign)
+    return campaign
+
+
+def records_import(
+    *,
+    campaign: Campaign,
+    source: Source,
+    translation: Source | None = None,
+    user: AbstractBaseUser | None = None,
+) -> ImportRun:
+    """Import a source into the campaign, all or nothing, upserting by external id.
+
+    The run row is written outside the import's transaction, so a rejected import
+    leaves its errors in the history and nothing else.
+    """
+    run = ImportRun.objects.create(
+        campaign=campaign,
+        preset=campaign.preset,
+        source_name=", ".join(s.name for s in (source, translation) if s is not None),
+        created_by=user,
+    )
+    drafts = preset_get(campaign.preset).read(
+        source=source, translation=translation, mapping=campaign.field_mapping or None
+    )
+    try:
+        created, updated = _records_store(campaign=campaign, drafts=drafts)
+    except ImportRejected as rejection:
+        run.status = ImportRun.Status.FAILED
+        run.errors = str(rejection).splitlines()
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "errors", "finished_at"])
+        raise
+    run.status = ImportRun.Status.SUCCEEDED
+    run.records_created = created
+    run.records_updated = updated
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "records_created", "records_updated", "finished_at"])
+    return run
+
+
+@transaction.atomic
+def _records_store(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> tuple[int, int]:
+    counter = CampaignCounter.objects.select_for_update().get(campaign=campaign)
+    before = Record.objects.filter(campaign=campaign).count()
+    written = records_write(campaign=campaign, drafts=drafts, first_import=before == 0)
+    after = Record.objects.filter(campaign=campaign).count()
+    counter.records_total = after
+    counter.save(update_fields=["records_total", "updated_at"])
+    created = after - before
+    return created, written - created
+
+
+ALLOWED_TRANSITIONS = {
+    Campaign.Status.DRAFT: {Campaign.Status.ACTIVE},
+    Campaign.Status.ACTIVE: {Campaign.Status.PAUSED, Campaign.Status.CLOSED},
+    Campaign.Status.PAUSED: {Campaign.Status.ACTIVE, Campaign.Status.CLOSED},
+    Campaign.Status.CLOSED: set(),
+}
+
+
+class TransitionNotAllowed(ValueError):
+    pass
+
+
+@transaction.atomic
+def campaign_status_change(*, campaign: Campaign, status: Campaign.Status) -> Campaign:
+    """Move the campaign along its lifecycle: draft → active ⇄ paused → closed."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if status not in ALLOWED_TRANSITIONS[Campaign.Status(campaign.status)]:
+        raise TransitionNotAllowed(
+            _("A %(current)s campaign cannot become %(new)s.")
+            % {"current": campaign.get_status_display(), "new": Campaign.Status(status).label}
+        )
+    campaign.status = status
+    update_fields = ["status", "updated_at"]
+    if status == Campaign.Status.ACTIVE and campaign.launched_at is None:
+        campaign.launched_at = timezone.now()
+        update_fields.append("launched_at")
+    campaign.save(update_fields=update_fields)
+    return campaign
+
+
+def leaderboard_registry_seed() -> int:
+    """Add any missing dataset of the paper's Table 5 to the registry; return how many."""
+    added = 0
+    for entry in TABLE_5:
+        _dataset, created = LeaderboardDataset.objects.get_or_create(
+            name=entry.name,
+            defaults={
+                "slug": slugify(entry.name),
+                "languages": list(entry.languages),
+                "domain": entry.domain,
+                "task": entry.task,
+            },
+        )
+        added += created
+    return added

@@ -1,0 +1,35 @@
+"""Websocket consumers: join and leave groups, forward messages; nothing else."""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from dashboards.groups import campaign_progress_group
+from dashboards.selectors import campaign_progress_visible_to
+
+
+class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
+    """Live progress of one campaign, for anyone who may see its dashboard."""
+
+    async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        if not await database_sync_to_async(campaign_progress_visible_to)(
+            slug=slug, user=self.scope.get("user")
+        ):
+            await self.close(code=4403)
+            return
+        self.group_name = campaign_progress_group(slug)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        # Viewers only listen; anything they send is ignored.
+        return
+
+    async def progress_update(self, event: dict) -> None:
+        await self.send_json(event["progress"])

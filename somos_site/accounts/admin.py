@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from somos_site.accounts.models import Profile
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "display_name", "country", "spanish_variety", "public_ranking")
+    list_filter = ("spanish_variety", "public_ranking")
+    search_fields = ("user__email", "display_name", "huggingface_username")
+    raw_id_fields = ("user",)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "somos_site.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from allauth.socialaccount.signals import social_account_added, social_account_updated
+
+        from somos_site.accounts.adapters import huggingface_account_linked
+
+        def _on_social_account(sender, request, sociallogin, **kwargs):
+            huggingface_account_linked(account=sociallogin.account)
+
+        social_account_added.connect(_on_social_account, weak=False)
+        social_account_updated.connect(_on_social_account, weak=False)

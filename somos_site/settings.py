@@ -1,0 +1,286 @@
+"""Somos settings: every value read from the environment here, and nowhere else.
+
+With no environment variables the site runs embedded (SQLite, in-memory channel layer,
+Celery tasks in process, console e-mail). Setting any production variable switches to
+production, which then needs all of them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+PRODUCTION_VARIABLES = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS")
+PRODUCTION = any(os.environ.get(name) for name in PRODUCTION_VARIABLES)
+
+if PRODUCTION:
+    _missing = [name for name in PRODUCTION_VARIABLES if not os.environ.get(name)]
+    if _missing:
+        _present = [name for name in PRODUCTION_VARIABLES if name not in _missing]
+        raise ImproperlyConfigured(
+            "Somos production settings are incomplete: set "
+            + ", ".join(_missing)
+            + f" (found {', '.join(_present)}). With none of {', '.join(PRODUCTION_VARIABLES)}"
+            " set, Somos runs embedded on SQLite instead."
+        )
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 characters with at least 5 different ones."
+        )
+    DEBUG = _env_bool("DEBUG", False)
+    ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS")
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+    REDIS_URL = os.environ["REDIS_URL"]
+else:
+    # Embedded mode only ever serves this machine, so a fixed key is harmless here.
+    SECRET_KEY = "embedded-only-insecure-key-7c1f0b5e9d2a4f8e6b3c1a0d9e8f7a6b5c4d3e2f1"  # noqa: S105
+    DEBUG = _env_bool("DEBUG", True)
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SOMOS_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    }
+    REDIS_URL = ""
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_celery_beat",
+    "django_countries",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "somos_site.accounts",
+    "campaigns",
+    "annotation",
+    "dashboards",
+    "guides",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "somos_site.urls"
+WSGI_APPLICATION = "somos_site.wsgi.application"
+ASGI_APPLICATION = "somos_site.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "somos_site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# Internationalisation: Spanish first, English available.
+LANGUAGE_CODE = "es"
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "somos_site" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("SOMOS_MEDIA_ROOT", BASE_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION and not _env_bool("SOMOS_STATIC_FINDERS", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Tests and local production-like runs serve static files without collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION or _env_bool("SOMOS_STATIC_FINDERS", False)
+
+# Channels: Redis in production so that every web process shares the groups.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: Redis broker in production; embedded runs every task in the calling process.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or _env_bool("SOMOS_CELERY_EAGER", False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+# Every periodic schedule lives here (issues add theirs).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+CACHES = (
+    {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "somos",
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+
+# Accounts (django-allauth): e-mail sign-up and login; Hugging Face through OpenID Connect.
+SITE_NAME = "Somos"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get(
+    "ACCOUNT_EMAIL_VERIFICATION", "optional" if PRODUCTION else "none"
+)
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_ADAPTER = "somos_site.accounts.adapters.SomosSocialAccountAdapter"
+HUGGINGFACE_CLIENT_ID = os.environ.get("HUGGINGFACE_CLIENT_ID", "")
+HUGGINGFACE_CLIENT_SECRET = os.environ.get("HUGGINGFACE_CLIENT_SECRET", "")
+if bool(HUGGINGFACE_CLIENT_ID) != bool(HUGGINGFACE_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "Hugging Face login needs both HUGGINGFACE_CLIENT_ID and HUGGINGFACE_CLIENT_SECRET."
+    )
+HUGGINGFACE_LOGIN_ENABLED = bool(HUGGINGFACE_CLIENT_ID)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "huggingface",
+                    "name": "Hugging Face",
+                    "client_id": HUGGINGFACE_CLIENT_ID,
+                    "secret": HUGGINGFACE_CLIENT_SECRET,
+                    "settings": {
+                        "server_url": "https://huggingface.co",
+                        "scope": ["openid", "profile", "email"],
+                    },
+                }
+            ]
+            if HUGGINGFACE_LOGIN_ENABLED
+            else []
+        ),
+    }
+}
+
+# E-mail: console when embedded; SMTP from the environment in production.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Somos <somos@localhost>")
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Argilla (the sync issue reads these): off unless both are set.
+ARGILLA_API_URL = os.environ.get("ARGILLA_API_URL", "")
+ARGILLA_API_KEY = os.environ.get("ARGILLA_API_KEY", "")
+if bool(ARGILLA_API_URL) != bool(ARGILLA_API_KEY):
+    raise ImproperlyConfigured("Argilla needs both ARGILLA_API_URL and ARGILLA_API_KEY.")
+
+# Transport security. SOMOS_HTTPS=false only for production-like runs on plain HTTP
+# (the test suite's loopback servers); `check --deploy` then rightly warns.
+HTTPS = PRODUCTION and _env_bool("SOMOS_HTTPS", True)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

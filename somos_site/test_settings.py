@@ -1,0 +1,24 @@
+"""Test settings: production mode on the machine's PostgreSQL and Redis, over plain HTTP.
+
+Like the rest of the settings these come from the environment; this module only supplies
+the test suite's defaults before the one settings module reads them.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/somos")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789abcdef" * 3)
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+# The suite's servers speak plain HTTP on loopback and serve static files from the apps.
+os.environ.setdefault("SOMOS_HTTPS", "false")
+os.environ.setdefault("SOMOS_STATIC_FINDERS", "true")
+
+from somos_site.settings import *  # noqa: F403
+
+# Tasks run in the test's process unless a test starts a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+# Hashing strength is not under test; fast hashing keeps sign-up tests quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from campaigns import views as campaign_views
+from somos_site.accounts import views as account_views
+
+urlpatterns = [
+    path("", campaign_views.home, name="home"),
+    path("campaigns/<slug:slug>/", campaign_views.campaign_detail, name="campaign_detail"),
+    path("accounts/profile/", account_views.profile_edit, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

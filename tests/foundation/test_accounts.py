@@ -1,0 +1,120 @@
+"""Sign-up, login and the volunteer profile."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from somos_site.accounts.adapters import huggingface_account_linked
+from somos_site.accounts.models import Profile
+from tests.conftest import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_creates_and_signs_in_a_volunteer(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "ana@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    user = get_user_model().objects.get(email="ana@example.org")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_signup_rejects_a_taken_email_with_a_field_error(client, volunteer):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": volunteer.email, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert get_user_model().objects.filter(email=volunteer.email).count() == 1
+
+
+def test_login_with_email_and_password(client, volunteer):
+    response = client.post(
+        reverse("account_login"), {"login": volunteer.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(volunteer.pk)
+
+
+def test_login_with_a_wrong_password_is_refused(client, volunteer):
+    response = client.post(reverse("account_login"), {"login": volunteer.email, "password": "x"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_profile_requires_sign_in(client):
+    response = client.get(reverse("profile"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_profile_saves_what_the_volunteer_tells(client, volunteer):
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("profile"),
+        {
+            "display_name": "Ana <b>López</b>",
+            "country": "PE",
+            "spanish_variety": "andino",
+            "other_languages": ["qu", "en"],
+            "public_ranking": "",
+            "huggingface_username": "ana-lopez",
+        },
+    )
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=volunteer)
+    assert profile.display_name == "Ana <b>López</b>"
+    assert profile.country.code == "PE"
+    assert profile.other_languages == ["qu", "en"]
+    assert profile.public_ranking is False
+    assert profile.huggingface_username == "ana-lopez"
+    page = client.get(reverse("profile")).content.decode()
+    assert "Ana &lt;b&gt;López&lt;/b&gt;" in page
+
+
+def test_profile_rejects_a_bad_huggingface_username(client, volunteer):
+    client.force_login(volunteer)
+    response = client.post(
+        reverse("profile"),
+        {
+            "display_name": "Ana",
+            "huggingface_username": "no spaces/allowed",
+            "public_ranking": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "huggingface_username" in response.context["form"].errors
+    assert not Profile.objects.filter(user=volunteer, huggingface_username__contains=" ").exists()
+
+
+def test_huggingface_login_fills_the_profile(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "huggingface",
+                    "name": "Hugging Face",
+                    "client_id": "id",
+                    "secret": "secret",
+                    "settings": {"server_url": "https://huggingface.co"},
+                }
+            ]
+        }
+    }
+    user = UserFactory()
+    account = SocialAccount.objects.create(
+        user=user,
+        provider="huggingface",
+        uid="hf-123",
+        extra_data={"userinfo": {"sub": "hf-123", "preferred_username": "anacoder", "name": "Ana"}},
+    )
+    huggingface_account_linked(account=account)
+    profile = Profile.objects.get(user=user)
+    assert profile.huggingface_username == "anacoder"
+    assert profile.display_name == "Ana"

@@ -1,0 +1,45 @@
+"""`manage.py demo` loads a working demo and can run again without changing anything."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from annotation.models import Response
+from campaigns.models import Campaign, LeaderboardDataset, Record
+from guides.models import GuideVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> tuple[int, ...]:
+    return (
+        get_user_model().objects.count(),
+        Campaign.objects.count(),
+        Record.objects.count(),
+        GuideVersion.objects.count(),
+        LeaderboardDataset.objects.count(),
+        Response.objects.count(),
+    )
+
+
+def test_demo_loads_users_campaigns_and_registry(capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "organizadora@somos.local" in out and "voluntario@somos.local" in out
+    arc = Campaign.objects.get(slug="arc-c-es-demo")
+    assert arc.status == Campaign.Status.ACTIVE
+    assert arc.counter.records_total == 25
+    assert arc.target_leaderboard.name == "ARC-C_es"
+    assert Campaign.objects.get(slug="mmlu-es-demo").counter.records_total == 35
+    assert LeaderboardDataset.objects.count() == 22
+    catalan = LeaderboardDataset.objects.get(name="XQUAD_ca")
+    assert (catalan.languages, catalan.task) == (["ca"], "Extractive QA")
+
+
+def test_demo_twice_changes_nothing():
+    call_command("demo")
+    first = _snapshot()
+    call_command("demo")
+    assert _snapshot() == first

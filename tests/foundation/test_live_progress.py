@@ -1,0 +1,47 @@
+"""The websocket route joins a campaign's group on the real Redis channel layer."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from dashboards.groups import campaign_progress_group
+from somos_site.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def _receive_broadcast(slug: str) -> dict:
+    communicator = WebsocketCommunicator(
+        application, f"/ws/campaigns/{slug}/progress/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await get_channel_layer().group_send(
+        campaign_progress_group(slug),
+        {"type": "progress.update", "progress": {"records_completed": 3}},
+    )
+    message = await communicator.receive_json_from(timeout=5)
+    await communicator.disconnect()
+    return message
+
+
+def test_live_progress_reaches_a_viewer_through_redis(arc_campaign):
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert async_to_sync(_receive_broadcast)(arc_campaign.slug) == {"records_completed": 3}
+
+
+async def _refused(path: str) -> int:
+    communicator = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://localhost")]
+    )
+    connected, code = await communicator.connect()
+    assert not connected
+    return code
+
+
+def test_live_progress_refuses_unknown_campaigns():
+    assert async_to_sync(_refused)("/ws/campaigns/no-such-campaign/progress/") == 4403
