@@ -87,6 +87,9 @@ def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> in
                 copy.write_row(_draft_columns(draft))
                 written += 1
         cursor.execute(_UPSERT_IMPORT_ROWS, [campaign.pk, Record.Status.PENDING])
+        # ON COMMIT DROP waits for the outermost commit; inside a caller's transaction
+        # a second import would find the table still there.
+        cursor.execute("DROP TABLE somos_import_rows")
     return written
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign
 
 
@@ -28,3 +29,25 @@ def campaign_visible_to(*, slug: str, user: object) -> Campaign | None:
     ):
         return campaign
     return None
+
+
+def campaigns_organized_by(*, user) -> QuerySet[Campaign]:
+    """Campaigns this user organizes (every campaign for staff), newest first."""
+    campaigns = Campaign.objects.select_related("counter")
+    if not user.is_staff:
+        campaigns = campaigns.filter(organizers=user)
+    return campaigns.order_by("-created_at")
+
+
+def records_preview(*, campaign: Campaign, limit: int) -> list[dict]:
+    """The campaign's first records with each piece's human label, as volunteers see them."""
+    preset = preset_get(campaign.preset)
+    return [
+        {
+            "external_id": record.external_id,
+            "pieces": [
+                {**piece, "label": preset.piece_label(piece["name"])} for piece in record.fields
+            ],
+        }
+        for record in campaign.records.order_by("id")[:limit]
+    ]

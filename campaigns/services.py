@@ -161,3 +161,29 @@ def leaderboard_registry_seed() -> int:
         )
         added += created
     return added
+
+
+@transaction.atomic
+def campaign_settings_update(*, campaign: Campaign, **fields: object) -> Campaign:
+    """Change the campaign's editable settings."""
+    for name, value in fields.items():
+        setattr(campaign, name, value)
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def questions_update(*, campaign: Campaign, changes: dict[int, dict[str, object]]) -> None:
+    """Change titles, descriptions and required flags of the campaign's questions."""
+    questions = {q.pk: q for q in campaign.questions.select_for_update().filter(pk__in=changes)}
+    for pk, fields in changes.items():
+        question = questions[pk]
+        for name, value in fields.items():
+            setattr(question, name, value)
+        question.save(update_fields=list(fields))
+
+
+def campaign_organizer_add(*, campaign: Campaign, user: AbstractBaseUser) -> None:
+    """Give the user organizer rights on the campaign."""
+    campaign.organizers.add(user)

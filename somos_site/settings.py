@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "campaigns.context_processors.organizer_links",
             ],
         },
     },
@@ -284,3 +285,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Uploads: files bigger than this are refused before import.
+SOMOS_MAX_UPLOAD_BYTES = int(os.environ.get("SOMOS_MAX_UPLOAD_MB", "1024")) * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20

@@ -8,7 +8,7 @@ from somos_site.accounts import views as account_views
 
 urlpatterns = [
     path("", campaign_views.home, name="home"),
-    path("campaigns/<slug:slug>/", campaign_views.campaign_detail, name="campaign_detail"),
+    path("", include("campaigns.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,52 @@
+"""Who may organize what: one place for the campaign permission rules."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from campaigns.models import Campaign
+
+
+def can_create_campaigns(user) -> bool:
+    """Staff, and people staff gave the "add campaign" permission."""
+    return user.is_authenticated and (user.is_staff or user.has_perm("campaigns.add_campaign"))
+
+
+def can_organize(user, campaign: Campaign) -> bool:
+    """Staff, and the campaign's own organizers."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or campaign.organizers.filter(pk=user.pk).exists()
+
+
+def organizer_required(view):
+    """Load the campaign named by `slug` for its organizers; 404 for everyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, slug: str, *args, **kwargs):
+        campaign = get_object_or_404(Campaign.objects.select_related("counter"), slug=slug)
+        if not can_organize(request.user, campaign):
+            # Not revealing whether a private draft exists.
+            raise Http404
+        return view(request, campaign, *args, **kwargs)
+
+    return wrapper
+
+
+def creator_required(view):
+    """Allow only those who may create campaigns."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_create_campaigns(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

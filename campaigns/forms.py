@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.importers.presets import PRESETS, preset_get
+from campaigns.models import Campaign, Question
+
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
+_PAIR = re.compile(r"^\s*([^=,>]+?)\s*(?:=|,|->|→)\s*(.+?)\s*$")
+
+
+class SourceFields(forms.Form):
+    """Where the records come from: uploaded files or a Hugging Face dataset."""
+
+    source_file = forms.FileField(
+        label=_("Source file"),
+        required=False,
+        help_text=_("JSONL, JSON, CSV or Parquet. For Okapi presets: the English original."),
+    )
+    translation_file = forms.FileField(
+        label=_("Translation file"),
+        required=False,
+        help_text=_("For Okapi presets: the Spanish translation aligned by id."),
+    )
+    hub_name = forms.CharField(
+        label=_("…or a Hugging Face dataset"),
+        required=False,
+        max_length=200,
+        help_text=_("For example somosnlp/my-dataset (needs network access on the server)."),
+    )
+    hub_config = forms.CharField(label=_("Configuration"), required=False, max_length=100)
+    split = forms.CharField(label=_("Split"), required=False, max_length=100)
+
+    def clean_hub_name(self) -> str:
+        name = self.cleaned_data["hub_name"].strip()
+        if name and not _HUB_NAME.match(name):
+            raise forms.ValidationError(_("Write it as owner/name."))
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("source_file", "translation_file"):
+            upload = cleaned.get(field)
+            if upload and upload.size > settings.SOMOS_MAX_UPLOAD_BYTES:
+                self.add_error(
+                    field,
+                    _("The file is larger than %(limit)s MB.")
+                    % {"limit": settings.SOMOS_MAX_UPLOAD_BYTES // 2**20},
+                )
+        if not cleaned.get("source_file") and not cleaned.get("hub_name"):
+            self.add_error("source_file", _("Upload a file or name a Hugging Face dataset."))
+        return cleaned
+
+    def check_translation_for(self, preset_name: str) -> None:
+        """Ask for the translation file when the preset needs one, and only then."""
+        preset = preset_get(preset_name)
+        has_translation = bool(self.cleaned_data.get("translation_file"))
+        if preset.needs_translation_source and not has_translation:
+            self.add_error("translation_file", _("This preset needs the translation file."))
+        if not preset.needs_translation_source and has_translation:
+            self.add_error("translation_file", _("This preset reads a single file."))
+
+
+class CampaignCreateForm(SourceFields):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short name for links"),
+        required=False,
+        max_length=80,
+        help_text=_("Left empty, it is made from the name."),
+    )
+    preset = forms.ChoiceField(label=_("Dataset layout"))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    overlap = forms.IntegerField(
+        label=_("Answers per record"),
+        min_value=1,
+        max_value=20,
+        initial=2,
+        help_text=_("How many volunteers must answer each record before it is complete."),
+    )
+    source_language = forms.CharField(label=_("Source language"), max_length=12, initial="en")
+    target_language = forms.CharField(label=_("Target language"), max_length=12, initial="es")
+    id_column = forms.CharField(
+        label=_("Id column"), required=False, max_length=100, help_text=_("Generic layout only.")
+    )
+    pairs = forms.CharField(
+        label=_("Source = translation columns"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Generic layout only: one pair per line, such as text_en = text_es."),
+    )
+    metadata_columns = forms.CharField(
+        label=_("Metadata columns"),
+        required=False,
+        max_length=500,
+        help_text=_("Generic layout only: comma-separated."),
+    )
+
+    field_order = [
+        "name",
+        "slug",
+        "preset",
+        "description",
+        "overlap",
+        "source_language",
+        "target_language",
+        "source_file",
+        "translation_file",
+        "hub_name",
+        "hub_config",
+        "split",
+        "id_column",
+        "pairs",
+        "metadata_columns",
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["preset"].choices = [(name, p.title) for name, p in PRESETS.items()]
+
+    def clean(self):
+        cleaned = super().clean()
+        slug = cleaned.get("slug") or slugify(cleaned.get("name", ""))[:80]
+        if not slug:
+            self.add_error("slug", _("Choose a short name made of letters and digits."))
+        elif Campaign.objects.filter(slug=slug).exists():
+            self.add_error("slug", _("A campaign with this short name exists already."))
+        cleaned["slug"] = slug
+        preset = cleaned.get("preset")
+        if preset:
+            self.check_translation_for(preset)
+            cleaned["field_mapping"] = self._mapping() if preset == "generic" else {}
+        return cleaned
+
+    def _mapping(self) -> dict:
+        id_column = self.cleaned_data.get("id_column", "").strip()
+        if not id_column:
+            self.add_error("id_column", _("Name the column that identifies each row."))
+        pairs = []
+        for number, line in enumerate(self.cleaned_data.get("pairs", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = _PAIR.match(line)
+            if match is None:
+                self.add_error(
+                    "pairs",
+                    _("Line %(number)s: write source_column = translation_column.")
+                    % {"number": number},
+                )
+                continue
+            pairs.append([match.group(1), match.group(2)])
+        if not pairs:
+            self.add_error("pairs", _("Name at least one pair of columns."))
+        metadata = [
+            column.strip()
+            for column in self.cleaned_data.get("metadata_columns", "").split(",")
+            if column.strip()
+        ]
+        return {"id": id_column, "pairs": pairs, "metadata": metadata}
+
+
+class ImportForm(SourceFields):
+    """Import more records, or a new version of the same ones, into an existing campaign."""
+
+
+class CampaignSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "description",
+            "overlap",
+            "source_language",
+            "target_language",
+            "target_leaderboard",
+            "is_public",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+QuestionFormSet = forms.modelformset_factory(
+    Question,
+    fields=["title", "description", "required"],
+    extra=0,
+    widgets={"description": forms.Textarea(attrs={"rows": 2})},
+)
+
+
+class OrganizerAddForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail of the new organizer"))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(_("Nobody has signed up with this e-mail yet."))
+        self.cleaned_data["user"] = user
+        return email

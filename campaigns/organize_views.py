@@ -1,0 +1,218 @@
+"""Organizer pages: create, import, preview, adjust and launch campaigns."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns.access import can_create_campaigns, creator_required, organizer_required
+from campaigns.forms import (
+    CampaignCreateForm,
+    CampaignSettingsForm,
+    ImportForm,
+    OrganizerAddForm,
+    QuestionFormSet,
+)
+from campaigns.importers.records import ImportRejected
+from campaigns.models import Campaign
+from campaigns.selectors import campaigns_organized_by, records_preview
+from campaigns.services import (
+    ALLOWED_TRANSITIONS,
+    TransitionNotAllowed,
+    campaign_create,
+    campaign_organizer_add,
+    campaign_settings_update,
+    campaign_status_change,
+    questions_update,
+    records_import,
+)
+from campaigns.uploads import hub_source, uploaded_sources
+
+
+@require_GET
+@login_required
+def organize_index(request: HttpRequest) -> HttpResponse:
+    """Campaign creators and organizers: the campaigns they organize."""
+    campaigns = campaigns_organized_by(user=request.user)
+    may_create = can_create_campaigns(request.user)
+    if not may_create and not campaigns.exists():
+        raise PermissionDenied
+    return render(
+        request,
+        "campaigns/organize/index.html",
+        {"campaigns": campaigns, "may_create": may_create},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@creator_required
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    """Campaign creators: a new campaign from a preset and an uploaded or linked source."""
+    form = CampaignCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        campaign = campaign_create(
+            slug=data["slug"],
+            name=data["name"],
+            preset=data["preset"],
+            description=data["description"],
+            overlap=data["overlap"],
+            organizers=[request.user],
+            field_mapping=data["field_mapping"],
+        )
+        campaign_settings_update(
+            campaign=campaign,
+            source_language=data["source_language"],
+            target_language=data["target_language"],
+        )
+        if _import(request, campaign, data):
+            return redirect("campaign_preview", slug=campaign.slug)
+        return redirect("campaign_manage", slug=campaign.slug)
+    return render(request, "campaigns/organize/new.html", {"form": form})
+
+
+def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
+    """Import the form's source; say what happened. The failed run keeps its errors."""
+    with uploaded_sources(data.get("source_file"), data.get("translation_file")) as uploads:
+        source, translation = uploads
+        if source is None:
+            source = hub_source(
+                name=data["hub_name"], config=data["hub_config"], split=data["split"]
+            )
+        try:
+            run = records_import(
+                campaign=campaign, source=source, translation=translation, user=request.user
+            )
+        except ImportRejected:
+            messages.error(
+                request,
+                _("The data was not imported: nothing changed. See the errors below."),
+            )
+            return False
+    messages.success(
+        request,
+        _("Imported %(created)s new and %(updated)s updated records.")
+        % {"created": run.records_created, "updated": run.records_updated},
+    )
+    return True
+
+
+@require_GET
+@organizer_required
+def campaign_manage(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: status, counts, lifecycle actions and the import history."""
+    return render(
+        request,
+        "campaigns/organize/manage.html",
+        {
+            "campaign": campaign,
+            "counter": campaign.counter,
+            "import_form": ImportForm(),
+            "organizer_form": OrganizerAddForm() if request.user.is_staff else None,
+            "transitions": ALLOWED_TRANSITIONS[Campaign.Status(campaign.status)],
+            "import_runs": campaign.import_runs.select_related("created_by")[:20],
+            "organizers": campaign.organizers.all(),
+        },
+    )
+
+
+@require_POST
+@organizer_required
+def campaign_import(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: import more records, or new versions of existing ones."""
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        form.check_translation_for(campaign.preset)
+    if form.is_valid():
+        _import(request, campaign, form.cleaned_data)
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("campaign_manage", slug=campaign.slug)
+
+
+@require_GET
+@organizer_required
+def campaign_preview(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: the first records as volunteers will see them."""
+    return render(
+        request,
+        "campaigns/organize/preview.html",
+        {
+            "campaign": campaign,
+            "records": records_preview(campaign=campaign, limit=5),
+            "questions": campaign.questions.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@organizer_required
+def campaign_settings(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: description, overlap, languages, leaderboard target and questions."""
+    form = CampaignSettingsForm(request.POST or None, instance=campaign)
+    questions = QuestionFormSet(
+        request.POST or None, queryset=campaign.questions.all(), prefix="questions"
+    )
+    if request.method == "POST" and form.is_valid() and questions.is_valid():
+        changed_fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        campaign_settings_update(campaign=campaign, **changed_fields)
+        questions_update(
+            campaign=campaign,
+            changes={
+                question_form.instance.pk: {
+                    name: question_form.cleaned_data[name] for name in question_form.changed_data
+                }
+                for question_form in questions.forms
+                if question_form.changed_data
+            },
+        )
+        messages.success(request, _("Settings saved."))
+        return redirect("campaign_manage", slug=campaign.slug)
+    return render(
+        request,
+        "campaigns/organize/settings.html",
+        {"campaign": campaign, "form": form, "questions": questions},
+    )
+
+
+@require_POST
+@organizer_required
+def campaign_status(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: launch, pause, resume or close the campaign."""
+    try:
+        status = Campaign.Status(request.POST.get("status", ""))
+    except ValueError:
+        messages.error(request, _("Unknown status."))
+        return redirect("campaign_manage", slug=campaign.slug)
+    try:
+        campaign_status_change(campaign=campaign, status=status)
+    except TransitionNotAllowed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The campaign is now %(status)s.") % {"status": status.label})
+    return redirect("campaign_manage", slug=campaign.slug)
+
+
+@require_POST
+@organizer_required
+def campaign_organizers(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Staff: give someone organizer rights on this campaign."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    form = OrganizerAddForm(request.POST)
+    if form.is_valid():
+        campaign_organizer_add(campaign=campaign, user=form.cleaned_data["user"])
+        messages.success(
+            request, _("%(email)s is now an organizer.") % {"email": form.cleaned_data["email"]}
+        )
+    else:
+        for error in form.errors["email"]:
+            messages.error(request, error)
+    return redirect("campaign_manage", slug=campaign.slug)

@@ -1,0 +1,198 @@
+"""Organizer pages: who may use them, creating from an upload, errors, settings, lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from campaigns.demo import SAMPLE_DATA
+from campaigns.models import Campaign, ImportRun, Record
+from tests.conftest import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def creator():
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(codename="add_campaign"))
+    return user
+
+
+def _upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, content if content is not None else (SAMPLE_DATA / name).read_bytes()
+    )
+
+
+def _create(client, **overrides):
+    data = {
+        "name": "MMLU revisado",
+        "preset": "okapi_mmlu",
+        "overlap": 3,
+        "source_language": "en",
+        "target_language": "es",
+        "source_file": _upload("mmlu_validation_en.jsonl"),
+        "translation_file": _upload("okapi_mmlu_val_es.jsonl"),
+    }
+    data.update(overrides)
+    return client.post(reverse("campaign_new"), data)
+
+
+def test_organize_new_is_for_campaign_creators_only(client, volunteer):
+    assert client.get(reverse("campaign_new")).status_code == 302
+    client.force_login(volunteer)
+    assert client.get(reverse("campaign_new")).status_code == 403
+    assert client.get(reverse("organize_index")).status_code == 403
+
+
+def test_organize_create_from_upload_imports_and_previews(client, creator):
+    client.force_login(creator)
+    response = _create(client)
+    campaign = Campaign.objects.get(slug="mmlu-revisado")
+    assert response["Location"] == reverse("campaign_preview", args=[campaign.slug])
+    assert campaign.status == Campaign.Status.DRAFT
+    assert campaign.overlap == 3
+    assert list(campaign.organizers.all()) == [creator]
+    assert campaign.records.count() == 35
+    preview = client.get(response["Location"]).content.decode()
+    assert "According to Marquis" in preview and "Según Marquis" in preview
+    assert "Opción A" in preview
+
+
+def test_organize_create_with_bad_data_keeps_the_draft_and_shows_errors(client, creator):
+    client.force_login(creator)
+    broken = b'{"instruction": "x", "id": "moral_disputes/val/7"\n'
+    response = _create(client, translation_file=_upload("es.jsonl", broken))
+    campaign = Campaign.objects.get(slug="mmlu-revisado")
+    assert response["Location"] == reverse("campaign_manage", args=[campaign.slug])
+    assert campaign.records.count() == 0
+    page = client.get(response["Location"]).content.decode()
+    assert "es.jsonl, fila 1" in page
+    assert ImportRun.objects.get(campaign=campaign).status == ImportRun.Status.FAILED
+
+
+def test_organize_create_asks_for_the_translation_file(client, creator):
+    client.force_login(creator)
+    response = _create(client, translation_file="")
+    assert response.status_code == 200
+    assert "translation_file" in response.context["form"].errors
+    assert not Campaign.objects.exists()
+
+
+def test_organize_generic_campaign_maps_csv_columns(client, creator):
+    client.force_login(creator)
+    csv = "id,text_en,text_es,topic\n1,Hello,Hola,greeting\n2,Thanks,Gracias,courtesy\n"
+    response = client.post(
+        reverse("campaign_new"),
+        {
+            "name": "Frases",
+            "preset": "generic",
+            "overlap": 2,
+            "source_language": "en",
+            "target_language": "es",
+            "source_file": _upload("frases.csv", csv.encode()),
+            "id_column": "id",
+            "pairs": "text_en = text_es",
+            "metadata_columns": "topic",
+        },
+    )
+    campaign = Campaign.objects.get(slug="frases")
+    assert response.status_code == 302
+    record = campaign.records.get(external_id="2")
+    assert record.fields == [{"name": "text_es", "source": "Thanks", "translation": "Gracias"}]
+    assert record.metadata == {"topic": "courtesy"}
+    assert campaign.questions.filter(name="text_es_corrected").exists()
+
+
+def test_organize_pages_are_hidden_from_other_organizers(client, arc_campaign):
+    other = UserFactory()
+    other.user_permissions.add(Permission.objects.get(codename="add_campaign"))
+    client.force_login(other)
+    for name in ("campaign_manage", "campaign_preview", "campaign_settings"):
+        assert client.get(reverse(name, args=[arc_campaign.slug])).status_code == 404
+    response = client.post(
+        reverse("campaign_status", args=[arc_campaign.slug]), {"status": "paused"}
+    )
+    assert response.status_code == 404
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.status == Campaign.Status.ACTIVE
+
+
+def test_organize_lifecycle_moves_only_along_allowed_steps(client, organizer, arc_campaign):
+    client.force_login(organizer)
+    url = reverse("campaign_status", args=[arc_campaign.slug])
+    client.post(url, {"status": "paused"})
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.status == Campaign.Status.PAUSED
+    client.post(url, {"status": "draft"})
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.status == Campaign.Status.PAUSED
+    client.post(url, {"status": "closed"})
+    client.post(url, {"status": "active"})
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.status == Campaign.Status.CLOSED
+
+
+def test_organize_settings_change_overlap_and_question_titles(client, organizer, arc_campaign):
+    client.force_login(organizer)
+    url = reverse("campaign_settings", args=[arc_campaign.slug])
+    page = client.get(url)
+    questions = list(page.context["questions"].queryset)
+    data = {
+        "name": arc_campaign.name,
+        "description": "Nueva descripción",
+        "overlap": 3,
+        "source_language": "en",
+        "target_language": "es",
+        "is_public": "on",
+        "questions-TOTAL_FORMS": len(questions),
+        "questions-INITIAL_FORMS": len(questions),
+    }
+    for index, question in enumerate(questions):
+        data[f"questions-{index}-id"] = question.pk
+        data[f"questions-{index}-title"] = (
+            "¿Está bien?" if question.name == "verdict" else question.title
+        )
+        data[f"questions-{index}-description"] = ""
+        if question.required:
+            data[f"questions-{index}-required"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    arc_campaign.refresh_from_db()
+    assert (arc_campaign.overlap, arc_campaign.description) == (3, "Nueva descripción")
+    assert arc_campaign.questions.get(name="verdict").title == "¿Está bien?"
+
+
+def test_organize_reimport_updates_and_reports_counts(client, organizer, arc_campaign):
+    client.force_login(organizer)
+    response = client.post(
+        reverse("campaign_import", args=[arc_campaign.slug]),
+        {
+            "source_file": _upload("arc_challenge_validation_en.jsonl"),
+            "translation_file": _upload("okapi_arc_challenge_validation_es.jsonl"),
+        },
+        follow=True,
+    )
+    assert "0 registros nuevos y 25 actualizados" in response.content.decode()
+    assert Record.objects.filter(campaign=arc_campaign).count() == 25
+
+
+def test_organize_staff_makes_organizers(client, arc_campaign, volunteer):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    client.post(
+        reverse("campaign_organizers", args=[arc_campaign.slug]), {"email": volunteer.email}
+    )
+    assert arc_campaign.organizers.filter(pk=volunteer.pk).exists()
+
+
+def test_organize_only_staff_make_organizers(client, organizer, arc_campaign, volunteer):
+    client.force_login(organizer)
+    response = client.post(
+        reverse("campaign_organizers", args=[arc_campaign.slug]), {"email": volunteer.email}
+    )
+    assert response.status_code == 403
+    assert not arc_campaign.organizers.filter(pk=volunteer.pk).exists()
