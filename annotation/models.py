@@ -77,3 +77,38 @@ class ResponseRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} r{self.number}"
+
+
+class Participation(models.Model):
+    """A volunteer who joined a campaign."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="participations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "user"], name="participation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ∈ {self.campaign_id}"
+
+
+class Lease(models.Model):
+    """A record held for one volunteer for a few minutes, so a last slot is not given twice."""
+
+    record = models.ForeignKey("campaigns.Record", on_delete=models.CASCADE, related_name="leases")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "user"], name="lease_unique")]
+        indexes = [models.Index(fields=["user", "expires_at"], name="lease_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.user_id} until {self.expires_at:%H:%M}"

@@ -9,6 +9,7 @@ from somos_site.accounts import views as account_views
 urlpatterns = [
     path("", campaign_views.home, name="home"),
     path("", include("campaigns.urls")),
+    path("", include("annotation.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,109 @@
+"""Reads the volunteer pages share."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from annotation.models import Response
+from campaigns.importers.presets import preset_get
+from campaigns.models import Campaign, Record
+from dashboards.models import ContributorCounter
+from dashboards.selectors import campaign_progress
+
+MILESTONE_EVERY = 50
+
+
+def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> int:
+    """How many answers this volunteer has submitted in the campaign."""
+    return (
+        ContributorCounter.objects.filter(campaign=campaign, user=user)
+        .values_list("submitted", flat=True)
+        .first()
+        or 0
+    )
+
+
+def other_active_campaigns(*, campaign: Campaign, user: AbstractBaseUser) -> list[Campaign]:
+    """Active public campaigns other than this one, to suggest when this one is done."""
+    return list(
+        Campaign.objects.filter(status=Campaign.Status.ACTIVE, is_public=True)
+        .exclude(pk=campaign.pk)
+        .select_related("counter")
+        .order_by("-launched_at")[:5]
+    )
+
+
+def annotation_context(
+    *, campaign: Campaign, record: Record, user: AbstractBaseUser, values: dict | None
+) -> dict:
+    """Everything the annotate page shows for one record and one volunteer."""
+    response = Response.objects.filter(record=record, user=user).first()
+    if values is None:
+        values = dict(response.values) if response else {}
+    questions = list(campaign.questions.all())
+    correction_for = {q.field: q for q in questions if q.kind == q.Kind.TEXT and q.field}
+    preset = preset_get(campaign.preset)
+    pieces = []
+    for piece in record.fields:
+        question = correction_for.get(piece["name"])
+        pieces.append(
+            {
+                **piece,
+                "label": preset.piece_label(piece["name"]),
+                "question": question,
+                "corrected": values.get(question.name, piece["translation"]) if question else None,
+            }
+        )
+    general = [
+        {"question": q, "value": values.get(q.name)}
+        for q in questions
+        if not (q.kind == q.Kind.TEXT and q.field)
+    ]
+    return {
+        "campaign": campaign,
+        "record": record,
+        "response": response,
+        "pieces": pieces,
+        "general_questions": general,
+        "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
+        "my_submitted": volunteer_submitted_count(campaign=campaign, user=user),
+        "progress": campaign_progress(campaign=campaign),
+        "guide_version": _published_guide(campaign),
+    }
+
+
+def _published_guide(campaign: Campaign):
+    guide = getattr(campaign, "guide", None)
+    if guide is None:
+        return None
+    return guide.versions.filter(published_at__isnull=False).order_by("-number").first()
+
+
+def contributions_for(*, user: AbstractBaseUser) -> dict:
+    """The volunteer's counts per campaign, milestones and recent answers."""
+    counters = list(
+        ContributorCounter.objects.filter(user=user)
+        .select_related("campaign")
+        .order_by("-last_submitted_at")
+    )
+    total = sum(counter.submitted for counter in counters)
+    reached = total // MILESTONE_EVERY
+    recent = (
+        Response.objects.filter(user=user)
+        .exclude(status=Response.Status.DISCARDED)
+        .select_related("record", "campaign")
+        .order_by("-updated_at")[:15]
+    )
+    skipped = Response.objects.filter(user=user, status=Response.Status.DISCARDED).count()
+    corrections = sum(counter.corrections for counter in counters)
+    return {
+        "counters": counters,
+        "total_submitted": total,
+        "total_corrections": corrections,
+        "skipped": skipped,
+        "milestones": [MILESTONE_EVERY * n for n in range(1, reached + 1)],
+        "next_milestone": MILESTONE_EVERY * (reached + 1),
+        "to_next_milestone": MILESTONE_EVERY * (reached + 1) - total,
+        "milestone_percent": int(100 * (total % MILESTONE_EVERY) / MILESTONE_EVERY),
+        "recent": recent,
+    }

@@ -1,0 +1,160 @@
+"""Writes on responses: join, submit, draft, skip. Counters move in the same transaction.
+
+Lock order, the same everywhere, so concurrent submits never deadlock: the record row,
+then the response row, then the contributor counter, then the campaign counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from annotation.assignment import lease_release
+from annotation.models import Participation, Response, ResponseRevision
+from annotation.validation import response_values_clean
+from campaigns.models import Campaign, Record
+from dashboards.services import counters_apply_response_change, progress_broadcast
+from somos_site.accounts.models import Profile
+
+
+class AnnotationClosed(PermissionError):
+    """The campaign does not take answers now."""
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    response: Response
+    changed: bool
+
+
+def campaign_join(*, campaign: Campaign, user: AbstractBaseUser) -> Participation:
+    """Make the user a participant of the campaign (again is fine)."""
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise AnnotationClosed(_("This campaign is not taking volunteers now."))
+    participation, _created = Participation.objects.get_or_create(campaign=campaign, user=user)
+    return participation
+
+
+def response_submit(
+    *,
+    record: Record,
+    user: AbstractBaseUser,
+    values: Mapping[str, object],
+    started_at: datetime | None = None,
+    origin: str = Response.Origin.WEB,
+) -> SubmitOutcome:
+    """Submit (or edit) the user's answer to the record; the same answer again changes nothing."""
+    return _response_write(
+        record=record,
+        user=user,
+        values=values,
+        status=Response.Status.SUBMITTED,
+        started_at=started_at,
+        origin=origin,
+    )
+
+
+def response_save_draft(
+    *, record: Record, user: AbstractBaseUser, values: Mapping[str, object]
+) -> SubmitOutcome:
+    """Keep unfinished work; a draft never counts. A submitted answer stays submitted."""
+    return _response_write(
+        record=record, user=user, values=values, status=Response.Status.DRAFT, started_at=None
+    )
+
+
+def response_skip(*, record: Record, user: AbstractBaseUser) -> SubmitOutcome:
+    """Pass on the record: it is not offered to this volunteer again and counts nothing."""
+    return _response_write(
+        record=record, user=user, values={}, status=Response.Status.DISCARDED, started_at=None
+    )
+
+
+@transaction.atomic
+def _response_write(
+    *,
+    record: Record,
+    user: AbstractBaseUser,
+    values: Mapping[str, object],
+    status: str,
+    started_at: datetime | None,
+    origin: str = Response.Origin.WEB,
+) -> SubmitOutcome:
+    record = Record.objects.select_for_update().select_related("campaign").get(pk=record.pk)
+    campaign = record.campaign
+    if campaign.status != Campaign.Status.ACTIVE:
+        raise AnnotationClosed(_("This campaign is not taking answers now."))
+    clean = response_values_clean(
+        record=record,
+        questions=campaign.questions.all(),
+        values=values,
+        require_answers=status == Response.Status.SUBMITTED,
+    )
+    now = timezone.now()
+    response = Response.objects.select_for_update().filter(record=record, user=user).first()
+    before_status = response.status if response else None
+    before_corrections = response.corrections if response else 0
+
+    if response is not None:
+        if response.status == status and response.values == clean.values:
+            return SubmitOutcome(response=response, changed=False)
+        if response.status == Response.Status.SUBMITTED and status != Response.Status.SUBMITTED:
+            # A submitted answer is only ever replaced by another submitted answer.
+            return SubmitOutcome(response=response, changed=False)
+        ResponseRevision.objects.create(
+            response=response,
+            number=response.revision,
+            values=response.values,
+            status=response.status,
+            origin=response.origin,
+            created_at=response.updated_at,
+        )
+        response.revision += 1
+    else:
+        response = Response(record=record, campaign=campaign, user=user)
+        response.annotator_variety = (
+            Profile.objects.filter(user=user).values_list("spanish_variety", flat=True).first()
+            or ""
+        )
+    response.values = clean.values
+    response.status = status
+    response.origin = origin
+    response.corrections = clean.corrections if status == Response.Status.SUBMITTED else 0
+    if started_at and response.started_at is None:
+        response.started_at = started_at
+    if status == Response.Status.SUBMITTED:
+        response.submitted_at = now
+        if response.started_at:
+            response.duration_ms = int((now - response.started_at).total_seconds() * 1000)
+    response.save()
+
+    newly_submitted = (
+        status == Response.Status.SUBMITTED and before_status != Response.Status.SUBMITTED
+    )
+    completed_now = False
+    if newly_submitted:
+        record.submitted_count += 1
+        if record.status == Record.Status.PENDING and record.submitted_count >= campaign.overlap:
+            record.status = Record.Status.COMPLETED
+            completed_now = True
+        record.save(update_fields=["submitted_count", "status", "updated_at"])
+    if status != Response.Status.DRAFT:
+        lease_release(record=record, user=user)
+    counters_apply_response_change(
+        campaign=campaign,
+        user=user,
+        newly_submitted=newly_submitted,
+        corrections_delta=response.corrections
+        - (before_corrections if before_status == Response.Status.SUBMITTED else 0),
+        record_completed=completed_now,
+        at=now,
+    )
+    if newly_submitted or completed_now:
+        progress_broadcast(campaign=campaign)
+    return SubmitOutcome(response=response, changed=True)

@@ -1,0 +1,156 @@
+"""Volunteer pages: join, annotate, my contributions."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotation.assignment import next_record_for
+from annotation.models import Lease, Response
+from annotation.selectors import (
+    annotation_context,
+    contributions_for,
+    other_active_campaigns,
+    volunteer_submitted_count,
+)
+from annotation.services import (
+    AnnotationClosed,
+    campaign_join,
+    response_save_draft,
+    response_skip,
+    response_submit,
+)
+from annotation.validation import ResponseInvalid
+from campaigns.models import Campaign, Record
+
+_SHOWN_AT_SALT = "annotation.shown-at"
+ACTIONS = ("submit", "draft", "skip")
+
+
+def _active_campaign(slug: str) -> Campaign:
+    return get_object_or_404(Campaign, slug=slug, status=Campaign.Status.ACTIVE)
+
+
+@require_POST
+@login_required
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """Signed-in users: join an active campaign."""
+    campaign = _active_campaign(slug)
+    try:
+        campaign_join(campaign=campaign, user=request.user)
+    except AnnotationClosed as closed:
+        messages.error(request, str(closed))
+        return redirect("campaign_detail", slug=slug)
+    return redirect("annotate", slug=slug)
+
+
+@require_GET
+@login_required
+def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
+    """Signed-in users: the next record this volunteer should answer."""
+    campaign = _active_campaign(slug)
+    campaign_join(campaign=campaign, user=request.user)
+    record = next_record_for(campaign=campaign, user=request.user)
+    if record is None:
+        return render(
+            request,
+            "annotation/done.html",
+            {
+                "campaign": campaign,
+                "submitted": volunteer_submitted_count(campaign=campaign, user=request.user),
+                "others": other_active_campaigns(campaign=campaign, user=request.user),
+            },
+        )
+    return _annotate_page(request, campaign, record)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
+    """The volunteer who holds or answered this record: show it, or take their answer."""
+    campaign = _active_campaign(slug)
+    record = get_object_or_404(Record, pk=record_id, campaign=campaign)
+    holds = Lease.objects.filter(record=record, user=request.user).exists()
+    answered = Response.objects.filter(record=record, user=request.user).exists()
+    if not (holds or answered):
+        # Records are handed out by assignment; nobody picks someone else's slot.
+        raise Http404
+    if request.method == "GET":
+        return _annotate_page(request, campaign, record)
+
+    action = request.POST.get("action")
+    if action not in ACTIONS:
+        messages.error(request, _("Unknown action."))
+        return redirect("annotate_record", slug=slug, record_id=record.pk)
+    values = _values_from(request, campaign)
+    try:
+        if action == "submit":
+            response_submit(
+                record=record,
+                user=request.user,
+                values=values,
+                started_at=_shown_at(request.POST.get("shown_at", "")),
+            )
+            messages.success(request, _("Thank you! Your answer was saved."))
+        elif action == "draft":
+            response_save_draft(record=record, user=request.user, values=values)
+            messages.success(request, _("Draft saved. You can finish it later."))
+            return redirect("annotate_record", slug=slug, record_id=record.pk)
+        else:
+            response_skip(record=record, user=request.user)
+            messages.info(request, _("Skipped. Here is another one."))
+    except ResponseInvalid as invalid:
+        return _annotate_page(request, campaign, record, values=values, errors=invalid.errors)
+    except AnnotationClosed as closed:
+        messages.error(request, str(closed))
+        return redirect("campaign_detail", slug=slug)
+    return redirect("annotate", slug=slug)
+
+
+def _values_from(request: HttpRequest, campaign: Campaign) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for question in campaign.questions.all():
+        if question.kind == question.Kind.MULTI_LABEL:
+            chosen = request.POST.getlist(question.name)
+            if chosen:
+                values[question.name] = chosen
+        elif question.name in request.POST:
+            values[question.name] = request.POST[question.name]
+    return values
+
+
+def _shown_at(token: str) -> datetime | None:
+    # Signed when the page was rendered, so the answer's duration cannot be forged.
+    try:
+        shown = signing.loads(token, salt=_SHOWN_AT_SALT, max_age=24 * 3600)
+        return datetime.fromtimestamp(float(shown), UTC)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+
+
+def _annotate_page(
+    request: HttpRequest,
+    campaign: Campaign,
+    record: Record,
+    *,
+    values: dict | None = None,
+    errors: dict | None = None,
+) -> HttpResponse:
+    context = annotation_context(campaign=campaign, record=record, user=request.user, values=values)
+    context.update(errors=errors or {}, shown_at=signing.dumps(time.time(), salt=_SHOWN_AT_SALT))
+    return render(request, "annotation/annotate.html", context, status=400 if errors else 200)
+
+
+@require_GET
+@login_required
+def my_contributions(request: HttpRequest) -> HttpResponse:
+    """The signed-in volunteer: their counts, milestones and recent answers."""
+    return render(request, "annotation/contributions.html", contributions_for(user=request.user))
