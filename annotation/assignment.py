@@ -2,9 +2,11 @@
 
 A record is offered while its submitted responses plus the unexpired leases of other
 volunteers stay below the campaign's overlap, fewest responses first. On PostgreSQL the
-candidate row is locked with FOR UPDATE SKIP LOCKED until the lease is written, so two
-volunteers asking at once never take the same last slot; SQLite serialises every write
-transaction (IMMEDIATE mode), which gives the same guarantee more slowly.
+candidate row is locked with FOR UPDATE SKIP LOCKED until the lease is written, and its
+leases are counted again once the lock is held, so two volunteers asking at once never
+take the same last slot; rows that others hold locked are waited for only when nothing
+else is left. SQLite serialises every write transaction (IMMEDIATE mode), which gives the
+same guarantee more slowly.
 """
 
 from __future__ import annotations
@@ -85,6 +87,38 @@ def _fresh(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
         .filter(submitted_count__lt=campaign.overlap - F("held"))
         .order_by("submitted_count", "id")
     )
-    if connection.vendor == "postgresql":
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    return candidates.first()
+    if connection.vendor != "postgresql":
+        return candidates.first()
+    passed: list[int] = []
+    skipping = candidates.select_for_update(skip_locked=True, of=("self",))
+    while True:
+        with transaction.atomic():
+            record = skipping.exclude(pk__in=passed).first()
+            if record is not None and _has_room(record, campaign=campaign, user=user, now=now):
+                return record
+            # Rolling back the savepoint frees every row this attempt locked, so nothing
+            # is held while waiting below and waiting volunteers cannot deadlock.
+            transaction.set_rollback(True)
+        if record is None:
+            break
+        passed.append(record.pk)
+    # Only rows others hold locked are left, if any: wait for them one at a time, so that
+    # "nothing left" never means a moment's lock near the end of a campaign.
+    while (
+        pk := candidates.exclude(pk__in=passed).values_list("pk", flat=True).first()
+    ) is not None:
+        with transaction.atomic():
+            record = Record.objects.select_for_update().get(pk=pk)
+            if _has_room(record, campaign=campaign, user=user, now=now):
+                return record
+            transaction.set_rollback(True)
+        passed.append(pk)
+    return None
+
+
+def _has_room(record: Record, *, campaign: Campaign, user: AbstractBaseUser, now) -> bool:
+    # The candidate query counted the leases of a snapshot taken before it won the row
+    # lock, so a lease committed in between was invisible to it. The locked row is the
+    # latest version, and a new statement sees every lease committed before the lock.
+    others = Lease.objects.filter(record=record, expires_at__gt=now).exclude(user=user).count()
+    return record.submitted_count + others < campaign.overlap

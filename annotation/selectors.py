@@ -8,9 +8,7 @@ from annotation.models import Response
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from dashboards.models import ContributorCounter
-from dashboards.selectors import campaign_progress
-
-MILESTONE_EVERY = 50
+from dashboards.selectors import MILESTONE_EVERY, campaign_progress
 
 
 def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> int:

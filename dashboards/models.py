@@ -62,3 +62,46 @@ class ContributorCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.user_id}: {self.submitted}"
+
+
+class CampaignDay(models.Model):
+    """Submitted answers per campaign and day, for pace and daily charts."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="days"
+    )
+    day = models.DateField()
+    submitted = models.PositiveIntegerField(default=0)
+    corrections = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="campaign_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.day}: {self.submitted}"
+
+
+class ContributorDay(models.Model):
+    """Submitted answers per contributor and day, for 7- and 30-day rankings."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="contributor_days"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    submitted = models.PositiveIntegerField(default=0)
+    corrections = models.IntegerField(default=0)
+    last_submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "user", "day"], name="contributor_day_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "day"], name="contributor_day_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.user_id} {self.day}: {self.submitted}"

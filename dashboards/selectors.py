@@ -1,19 +1,29 @@
-"""Reads shared by dashboard pages, endpoints and consumers: counters only, never scans."""
+"""Reads shared by dashboard pages, endpoints and consumers: counters only, never response scans."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from dashboards.models import CampaignCounter
+from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
+
+WINDOWS = {"all": None, "7d": 7, "30d": 30}
+MILESTONE_EVERY = 50
 
 
 def campaign_progress_visible_to(*, slug: str, user: object) -> bool:
     """Say whether this user may watch the campaign's progress."""
-    campaign = Campaign.objects.filter(slug=slug).only("id", "is_public").first()
+    campaign = Campaign.objects.filter(slug=slug).only("id", "is_public", "status").first()
     if campaign is None:
         return False
-    if campaign.is_public:
+    if campaign.is_public and campaign.status != Campaign.Status.DRAFT:
         return True
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return False
@@ -33,4 +43,187 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         "responses_submitted": counter.responses_submitted,
         "contributors": counter.contributors,
         "percent_completed": counter.percent_completed,
+    }
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int
+    user_id: int
+    display_name: str
+    submitted: int
+    corrections: int
+
+    def as_json(self) -> dict:
+        return {
+            "rank": self.rank,
+            "display_name": self.display_name,
+            "submitted": self.submitted,
+            "corrections": self.corrections,
+        }
+
+
+def ranking_for_campaign(*, campaign: Campaign, window: str = "all", limit: int = 50) -> list:
+    """The top contributors; ties go to whoever got there first. Opted-out people stay unnamed."""
+    days = WINDOWS[window]
+    if days is None:
+        rows = (
+            ContributorCounter.objects.filter(campaign=campaign, submitted__gt=0)
+            .order_by("-submitted", "last_submitted_at", "user_id")
+            .values_list(
+                "user_id",
+                "submitted",
+                "corrections",
+                "user__profile__display_name",
+                "user__profile__public_ranking",
+                "user__email",
+            )[:limit]
+        )
+    else:
+        since = timezone.now().date() - timedelta(days=days - 1)
+        rows = (
+            ContributorDay.objects.filter(campaign=campaign, day__gte=since)
+            .values("user_id")
+            .annotate(
+                total=Sum("submitted"),
+                fixed=Sum("corrections"),
+                reached=Max("last_submitted_at"),
+            )
+            .filter(total__gt=0)
+            .order_by("-total", "reached", "user_id")
+            .values_list(
+                "user_id",
+                "total",
+                "fixed",
+                "user__profile__display_name",
+                "user__profile__public_ranking",
+                "user__email",
+            )[:limit]
+        )
+    return [
+        RankingRow(
+            rank=position,
+            user_id=user_id,
+            display_name=_public_name(name, public, email),
+            submitted=submitted,
+            corrections=max(corrections or 0, 0),
+        )
+        for position, (user_id, submitted, corrections, name, public, email) in enumerate(
+            rows, start=1
+        )
+    ]
+
+
+def _public_name(display_name: str | None, public: bool | None, email: str) -> str:
+    if public is False:
+        return _("Anonymous volunteer")
+    return display_name or email.split("@")[0]
+
+
+def live_snapshot(*, campaign: Campaign) -> dict:
+    """What live viewers receive on every change: progress and the top fifty."""
+    return {
+        **campaign_progress(campaign=campaign),
+        "ranking": [row.as_json() for row in ranking_for_campaign(campaign=campaign, limit=50)],
+    }
+
+
+def top_share(*, campaign: Campaign, fraction: float = 0.1) -> float | None:
+    """The share of all submitted answers given by the top `fraction` of contributors."""
+    counter = CampaignCounter.objects.filter(campaign=campaign).first()
+    if counter is None or not counter.contributors or not counter.responses_submitted:
+        return None
+    top = max(1, math.ceil(counter.contributors * fraction))
+    top_total = sum(
+        ContributorCounter.objects.filter(campaign=campaign, submitted__gt=0)
+        .order_by("-submitted")
+        .values_list("submitted", flat=True)[:top]
+    )
+    return top_total / counter.responses_submitted
+
+
+def pace(*, campaign: Campaign, days: int = 7) -> dict:
+    """Answers per day over the last days, and when the campaign should be complete."""
+    today = timezone.now().date()
+    recent = (
+        CampaignDay.objects.filter(
+            campaign=campaign, day__gt=today - timedelta(days=days)
+        ).aggregate(total=Sum("submitted"))["total"]
+        or 0
+    )
+    per_day = recent / days
+    progress = campaign_progress(campaign=campaign)
+    needed = max(progress["records_total"] * campaign.overlap - progress["responses_submitted"], 0)
+    eta: date | None = None
+    if needed and per_day:
+        eta = today + timedelta(days=math.ceil(needed / per_day))
+    return {"per_day": round(per_day, 1), "answers_needed": needed, "eta": eta}
+
+
+def daily_series(*, campaign: Campaign) -> list[tuple[date, int]]:
+    """Submitted answers per day, oldest first."""
+    return list(
+        CampaignDay.objects.filter(campaign=campaign)
+        .order_by("day")
+        .values_list("day", "submitted")
+    )
+
+
+def contributors_by(*, campaign: Campaign, field: str) -> list[tuple[str, int, int]]:
+    """Contributors and their answers grouped by a profile field (country or variety)."""
+    rows = (
+        ContributorCounter.objects.filter(campaign=campaign, submitted__gt=0)
+        .values(f"user__profile__{field}")
+        .annotate(people=Count("user_id"), answers=Sum("submitted"))
+        .order_by("-answers")
+    )
+    return [(row[f"user__profile__{field}"] or "", row["people"], row["answers"]) for row in rows]
+
+
+def personal_standing(*, campaign: Campaign, user) -> dict | None:
+    """The signed-in volunteer's rank, counts and next milestone in the campaign."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    mine = ContributorCounter.objects.filter(campaign=campaign, user=user).first()
+    if mine is None or not mine.submitted:
+        return {"rank": None, "submitted": 0, "corrections": 0, "next_milestone": MILESTONE_EVERY}
+    ahead = ContributorCounter.objects.filter(campaign=campaign).filter(
+        Q(submitted__gt=mine.submitted)
+        | Q(submitted=mine.submitted, last_submitted_at__lt=mine.last_submitted_at)
+    )
+    return {
+        "rank": ahead.count() + 1,
+        "submitted": mine.submitted,
+        "corrections": mine.corrections,
+        "next_milestone": MILESTONE_EVERY * (mine.submitted // MILESTONE_EVERY + 1),
+    }
+
+
+def global_overview() -> dict:
+    """Totals across public campaigns: people, records validated, each benchmark's coverage."""
+    campaigns = list(
+        Campaign.objects.filter(is_public=True)
+        .exclude(status=Campaign.Status.DRAFT)
+        .select_related("counter", "target_leaderboard")
+        .order_by("name")
+    )
+    people = (
+        ContributorCounter.objects.filter(campaign__in=campaigns, submitted__gt=0)
+        .values("user_id")
+        .distinct()
+        .count()
+    )
+    totals = CampaignCounter.objects.filter(campaign__in=campaigns).aggregate(
+        records=Sum("records_total"),
+        completed=Sum("records_completed"),
+        validated=Sum("records_validated"),
+        answers=Sum("responses_submitted"),
+    )
+    return {
+        "campaigns": campaigns,
+        "people": people,
+        "records": totals["records"] or 0,
+        "completed": totals["completed"] or 0,
+        "validated": totals["validated"] or 0,
+        "answers": totals["answers"] or 0,
     }

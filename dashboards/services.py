@@ -3,40 +3,73 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
-from dashboards.models import CampaignCounter, ContributorCounter
-from dashboards.selectors import campaign_progress
+from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
+from dashboards.selectors import live_snapshot
 
 logger = logging.getLogger(__name__)
 
+# A burst of submissions becomes at most one live message per window and campaign.
+BROADCAST_WINDOW_S = 0.2
+
 
 def progress_broadcast(*, campaign: Campaign) -> None:
-    """Send the campaign's progress to its live viewers once the transaction commits."""
+    """Tell the campaign's live viewers that its numbers moved, once the transaction commits."""
+    transaction.on_commit(lambda: _broadcast_soon(campaign.pk))
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        try:
+
+def _broadcast_soon(campaign_id: int) -> None:
+    # Coalescing: every change marks the campaign dirty; whoever takes the flush lock sends
+    # the then-current numbers a moment later, so a flood costs a few messages a second.
+    try:
+        cache.set(_dirty_key(campaign_id), 1, timeout=60)
+        if cache.add(_lock_key(campaign_id), 1, timeout=10):
+            threading.Timer(BROADCAST_WINDOW_S, _flush, args=(campaign_id,)).start()
+    except Exception:
+        # Live updates are best effort (Redis may be down): the write has committed, and
+        # viewers catch up on their next message or page load.
+        logger.warning("progress broadcast not scheduled for %s", campaign_id, exc_info=True)
+
+
+def _flush(campaign_id: int) -> None:
+    try:
+        cache.delete(_dirty_key(campaign_id))
+        campaign = Campaign.objects.filter(pk=campaign_id).only("id", "slug").first()
+        if campaign is not None:
+            layer = get_channel_layer()
             async_to_sync(layer.group_send)(
                 campaign_progress_group(campaign.slug),
-                {"type": "progress.update", "progress": campaign_progress(campaign=campaign)},
+                {"type": "progress.update", "progress": live_snapshot(campaign=campaign)},
             )
-        except Exception:
-            # Live updates are best effort: the write has committed, and viewers
-            # catch up on their next message or page load.
-            logger.warning("progress broadcast failed for %s", campaign.slug, exc_info=True)
+        cache.delete(_lock_key(campaign_id))
+        # A change that committed while we were sending found the lock taken: send again.
+        if cache.get(_dirty_key(campaign_id)) and cache.add(_lock_key(campaign_id), 1, timeout=10):
+            threading.Timer(BROADCAST_WINDOW_S, _flush, args=(campaign_id,)).start()
+    except Exception:
+        logger.warning("progress broadcast failed for %s", campaign_id, exc_info=True)
+        cache.delete(_lock_key(campaign_id))
+    finally:
+        # The timer thread opened its own connection; do not leave it behind.
+        connection.close()
 
-    transaction.on_commit(send)
+
+def _dirty_key(campaign_id: int) -> str:
+    return f"somos:progress-dirty:{campaign_id}"
+
+
+def _lock_key(campaign_id: int) -> str:
+    return f"somos:progress-flush:{campaign_id}"
 
 
 def counters_apply_response_change(
@@ -48,7 +81,7 @@ def counters_apply_response_change(
     record_completed: bool,
     at,
 ) -> None:
-    """Move the campaign and contributor counters by one response's change.
+    """Move the campaign, contributor and daily counters by one response's change.
 
     Called inside the response's transaction, after the record and response rows are locked.
     """
@@ -57,7 +90,8 @@ def counters_apply_response_change(
     ContributorCounter.objects.get_or_create(campaign=campaign, user=user)
     contributor = ContributorCounter.objects.select_for_update().get(campaign=campaign, user=user)
     first_contribution = newly_submitted and contributor.submitted == 0
-    contributor_changes = {"corrections": F("corrections") + corrections_delta}
+    submitted = int(newly_submitted)
+    contributor_changes = {"corrections": Greatest(F("corrections") + corrections_delta, 0)}
     if newly_submitted:
         contributor_changes.update(
             submitted=F("submitted") + 1,
@@ -66,8 +100,23 @@ def counters_apply_response_change(
         )
     ContributorCounter.objects.filter(pk=contributor.pk).update(**contributor_changes)
     CampaignCounter.objects.filter(campaign=campaign).update(
-        responses_submitted=F("responses_submitted") + int(newly_submitted),
-        corrections=F("corrections") + corrections_delta,
+        responses_submitted=F("responses_submitted") + submitted,
+        corrections=Greatest(F("corrections") + corrections_delta, 0),
         records_completed=F("records_completed") + int(record_completed),
         contributors=F("contributors") + int(first_contribution),
     )
+    if not (submitted or corrections_delta):
+        return
+    day = at.date()
+    CampaignDay.objects.get_or_create(campaign=campaign, day=day)
+    CampaignDay.objects.filter(campaign=campaign, day=day).update(
+        submitted=F("submitted") + submitted, corrections=F("corrections") + corrections_delta
+    )
+    ContributorDay.objects.get_or_create(campaign=campaign, user=user, day=day)
+    day_changes = {
+        "submitted": F("submitted") + submitted,
+        "corrections": F("corrections") + corrections_delta,
+    }
+    if submitted:
+        day_changes["last_submitted_at"] = at
+    ContributorDay.objects.filter(campaign=campaign, user=user, day=day).update(**day_changes)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "django_countries",
+    "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "somos_site.middleware.DashSameOriginFrameMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -156,13 +158,25 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION and not _env_bool("SOMOS_STATIC_FINDERS", False)
+            if PRODUCTION and _env_bool("SOMOS_STATIC_MANIFEST", True)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Tests and local production-like runs serve static files without collectstatic.
-WHITENOISE_USE_FINDERS = not PRODUCTION or _env_bool("SOMOS_STATIC_FINDERS", False)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # Dash's own JavaScript and CSS, served from here rather than a CDN.
+    "django_plotly_dash.finders.DashAssetFinder",
+    "django_plotly_dash.finders.DashComponentFinder",
+    "django_plotly_dash.finders.DashAppDirectoryFinder",
+]
+PLOTLY_DASH = {
+    "serve_locally": True,
+    "cache_arguments": True,
+    "cache_timeout_initial_arguments": 300,
+}
+PLOTLY_COMPONENTS = ["dash"]
 
 # Channels: Redis in production so that every web process shares the groups.
 if REDIS_URL:
@@ -265,6 +279,7 @@ HTTPS = PRODUCTION and _env_bool("SOMOS_HTTPS", True)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SAMESITE = "Lax"
+# Nothing may frame the site, except its own pages framing their Dash charts (see middleware).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

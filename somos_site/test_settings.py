@@ -12,12 +12,15 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/somos"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789abcdef" * 3)
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
-# The suite's servers speak plain HTTP on loopback and serve static files from the apps.
+# The suite's servers speak plain HTTP on loopback and serve static files from the apps,
+# so there is no collectstatic manifest.
 os.environ.setdefault("SOMOS_HTTPS", "false")
-os.environ.setdefault("SOMOS_STATIC_FINDERS", "true")
+os.environ.setdefault("SOMOS_STATIC_MANIFEST", "false")
 
 from somos_site.settings import *  # noqa: F403
 
+# Named explicitly so that server processes the tests start find the same test database.
+DATABASES["default"]["TEST"] = {"NAME": "test_" + DATABASES["default"]["NAME"]}  # noqa: F405
 # Tasks run in the test's process unless a test starts a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 # Hashing strength is not under test; fast hashing keeps sign-up tests quick.

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", campaign_views.home, name="home"),
     path("", include("campaigns.urls")),
     path("", include("annotation.urls")),
+    path("", include("dashboards.urls")),
+    path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("SOMOS_CHROMIUM", "/usr/bin/chromium")
@@ -56,3 +60,20 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The real ASGI site (HTTP and websockets) under daphne in its own process."""
+    server = DaphneProcess(
+        "localhost",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=set_database_connection,
+    )
+    server.start()
+    if not server.ready.wait(timeout=30):
+        server.terminate()
+        raise RuntimeError("daphne did not start")
+    yield f"http://localhost:{server.port.value}"
+    server.terminate()
+    server.join(timeout=10)

@@ -1,0 +1,93 @@
+"""Plotly Dash charts of a campaign, served by django-plotly-dash from local assets."""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+import plotly.graph_objects as go
+from dash import Input, Output, dcc, html
+from django.utils.translation import gettext as _
+from django_countries import countries
+from django_plotly_dash import DjangoDash
+
+from campaigns.models import Campaign
+from dashboards.selectors import campaign_progress_visible_to, contributors_by, daily_series
+
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+# The world map's outlines ship with the site (plotly.js's topojson, public-domain Natural Earth).
+MAP_CONFIG = {**CHART_CONFIG, "topojsonURL": "/static/dashboards/topojson/"}
+BRAND = "#c2410c"
+
+campaign_charts = DjangoDash("CampaignCharts", serve_locally=True)
+campaign_charts.layout = html.Div(
+    [
+        dcc.Input(id="campaign-slug", type="hidden", value=""),
+        dcc.Interval(id="refresh", interval=30_000),
+        dcc.Graph(id="daily-chart", config=CHART_CONFIG, style={"height": "320px"}),
+        dcc.Graph(id="country-map", config=MAP_CONFIG, style={"height": "360px"}),
+    ],
+    style={"fontFamily": "system-ui, sans-serif"},
+)
+
+
+@campaign_charts.expanded_callback(
+    Output("daily-chart", "figure"),
+    Output("country-map", "figure"),
+    Input("campaign-slug", "value"),
+    Input("refresh", "n_intervals"),
+)
+def campaign_figures(slug: str, _refreshes: int | None, user=None, **kwargs):
+    """Draw the answers-per-day chart and the contributors map of one campaign."""
+    campaign = Campaign.objects.filter(slug=slug or "").first()
+    if campaign is None or not campaign_progress_visible_to(slug=campaign.slug, user=user):
+        empty = go.Figure()
+        return empty, empty
+    return _daily_figure(campaign), _country_figure(campaign)
+
+
+def _layout(title: str) -> dict:
+    return {
+        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "margin": {"l": 40, "r": 10, "t": 40, "b": 30},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": -0.15},
+    }
+
+
+def _daily_figure(campaign: Campaign) -> go.Figure:
+    series = daily_series(campaign=campaign)
+    days = [day.isoformat() for day, _count in series]
+    counts = [count for _day, count in series]
+    figure = go.Figure()
+    figure.add_bar(x=days, y=counts, name=_("Answers per day"), marker_color=BRAND)
+    figure.add_scatter(
+        x=days,
+        y=list(accumulate(counts)),
+        name=_("Cumulative"),
+        yaxis="y2",
+        mode="lines+markers",
+        line={"color": "#1d2433"},
+    )
+    figure.update_layout(
+        **_layout(_("Answers per day")),
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+    )
+    return figure
+
+
+def _country_figure(campaign: Campaign) -> go.Figure:
+    rows = [row for row in contributors_by(campaign=campaign, field="country") if row[0]]
+    figure = go.Figure(
+        go.Choropleth(
+            locations=[countries.alpha3(code) for code, _people, _answers in rows],
+            z=[people for _code, people, _answers in rows],
+            text=[countries.name(code) for code, _people, _answers in rows],
+            colorscale="Oranges",
+            marker_line_color="white",
+            colorbar_title=_("People"),
+        )
+    )
+    figure.update_layout(**_layout(_("Contributors by country")))
+    figure.update_geos(showframe=False, projection_type="natural earth", showcoastlines=False)
+    return figure

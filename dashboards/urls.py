@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from dashboards import views
+
+urlpatterns = [
+    path("dashboard/", views.global_dashboard, name="global_dashboard"),
+    path("campaigns/<slug:slug>/dashboard/", views.campaign_dashboard, name="campaign_dashboard"),
+    path("api/campaigns/<slug:slug>/progress", views.api_progress, name="api_progress"),
+    path("api/campaigns/<slug:slug>/ranking", views.api_ranking, name="api_ranking"),
+]

@@ -1,0 +1,108 @@
+"""Public dashboards and JSON endpoints: they read counters, never responses."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from campaigns.models import Campaign
+from dashboards.selectors import (
+    WINDOWS,
+    campaign_progress,
+    campaign_progress_visible_to,
+    contributors_by,
+    global_overview,
+    pace,
+    personal_standing,
+    ranking_for_campaign,
+    top_share,
+)
+from somos_site.accounts.models import SpanishVariety
+
+API_CACHE_SECONDS = 2
+
+
+def _visible_campaign(request: HttpRequest, slug: str) -> Campaign:
+    if not campaign_progress_visible_to(slug=slug, user=request.user):
+        raise Http404
+    return get_object_or_404(Campaign.objects.select_related("counter"), slug=slug)
+
+
+@require_GET
+def campaign_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    """Anyone for public campaigns (organizers and staff for the rest): live progress."""
+    campaign = _visible_campaign(request, slug)
+    share = top_share(campaign=campaign)
+    return render(
+        request,
+        "dashboards/campaign.html",
+        {
+            "campaign": campaign,
+            "progress": campaign_progress(campaign=campaign),
+            "pace": pace(campaign=campaign),
+            "rankings": {
+                window: ranking_for_campaign(campaign=campaign, window=window) for window in WINDOWS
+            },
+            "top_share": round(share * 100) if share is not None else None,
+            "by_variety": [
+                (SpanishVariety(code).label if code in SpanishVariety.values else code, *counts)
+                for code, *counts in contributors_by(campaign=campaign, field="spanish_variety")
+            ],
+            "dash_arguments": {"campaign-slug": {"value": campaign.slug}},
+            "mine": personal_standing(campaign=campaign, user=request.user),
+        },
+    )
+
+
+@require_GET
+def global_dashboard(request: HttpRequest) -> HttpResponse:
+    """Anyone: the whole project's progress across public campaigns."""
+    return render(request, "dashboards/global.html", global_overview())
+
+
+def _cached_json(request: HttpRequest, key: str, build) -> JsonResponse:
+    campaign_slug = request.resolver_match.kwargs["slug"]
+    campaign = _visible_campaign(request, campaign_slug)
+    if not campaign.is_public:
+        return JsonResponse(build(campaign))
+    payload = cache.get_or_set(key, lambda: build(campaign), API_CACHE_SECONDS)
+    return JsonResponse(payload)
+
+
+@require_GET
+def api_progress(request: HttpRequest, slug: str) -> JsonResponse:
+    """Anyone for public campaigns: progress figures as JSON."""
+    return _cached_json(
+        request,
+        f"somos:api:progress:{slug}",
+        lambda campaign: {
+            key: value
+            for key, value in campaign_progress(campaign=campaign).items()
+            if key != "percent_completed"
+        },
+    )
+
+
+@require_GET
+def api_ranking(request: HttpRequest, slug: str) -> JsonResponse:
+    """Anyone for public campaigns: the ranking as JSON (window all, 7d or 30d)."""
+    window = request.GET.get("window", "all")
+    if window not in WINDOWS:
+        return JsonResponse(
+            {"error": _("window must be one of: %(windows)s") % {"windows": ", ".join(WINDOWS)}},
+            status=400,
+        )
+    return _cached_json(
+        request,
+        f"somos:api:ranking:{slug}:{window}",
+        lambda campaign: {
+            "window": window,
+            "ranking": [
+                row.as_json()
+                for row in ranking_for_campaign(campaign=campaign, window=window, limit=50)
+            ],
+        },
+    )

@@ -1,0 +1,53 @@
+"""One browser watches the dashboard while another annotates: numbers move without a reload."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from somos_site.accounts.services import profile_update
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, base_url: str, email: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.wait_for_selector("text=Mi perfil")
+
+
+def test_dashboard_moves_within_a_second_of_a_submit(
+    browser, page, asgi_live_server, arc_campaign, volunteer
+):
+    profile_update(user=volunteer, display_name="Marta Quispe", country="PE")
+    page.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/dashboard/")
+    page.wait_for_selector("#live-dashboard[data-connected=true]")
+    assert page.locator("[data-live=responses_submitted]").inner_text() == "0"
+    assert "Marta Quispe" not in page.locator("[data-live-ranking]").inner_text()
+
+    annotator_context = browser.new_context(locale="es-ES")
+    annotator = annotator_context.new_page()
+    _sign_in(annotator, asgi_live_server, volunteer.email)
+    annotator.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/annotate/")
+    annotator.keyboard.press("1")
+    annotator.keyboard.press("Control+Enter")
+    annotator.wait_for_selector("text=¡Gracias! Se ha guardado tu respuesta.")
+    submitted = time.monotonic()
+
+    page.wait_for_function(
+        "document.querySelector('[data-live=responses_submitted]').textContent === '1'",
+        timeout=1000,
+    )
+    elapsed = time.monotonic() - submitted
+    assert elapsed <= 1.0
+    ranking = page.locator("[data-live-ranking]").inner_text()
+    assert "Marta Quispe" in ranking
+    assert page.locator("[data-live=contributors]").inner_text() == "1"
+    page.wait_for_timeout(1500)
+    screenshot(page, "dashboard_campaign")
+    annotator_context.close()
