@@ -36,6 +36,10 @@ class Response(models.Model):
     annotator_variety = models.CharField(
         _("annotator's Spanish variety"), max_length=20, blank=True
     )
+    # The guide version the volunteer answered under: is the guide getting clearer?
+    guide_version = models.ForeignKey(
+        "guides.GuideVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # When it first counted: daily counters and rankings date a response by this.
@@ -114,3 +118,13 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} → {self.user_id} until {self.expires_at:%H:%M}"
+
+
+# The Argilla sync's models live beside its code; importing them here registers them.
+from annotation.argilla.models import (  # noqa: E402, F401
+    ArgillaAccount,
+    ArgillaDatasetLink,
+    ArgillaSyncRun,
+    ArgillaWebhook,
+    WebhookDelivery,
+)

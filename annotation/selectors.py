@@ -9,6 +9,8 @@ from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from dashboards.models import ContributorCounter
 from dashboards.selectors import MILESTONE_EVERY, campaign_progress
+from guides.rendering import guide_render
+from guides.selectors import current_version, guide_of
 
 
 def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> int:
@@ -66,15 +68,16 @@ def annotation_context(
         "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
         "my_submitted": volunteer_submitted_count(campaign=campaign, user=user),
         "progress": campaign_progress(campaign=campaign),
-        "guide_version": _published_guide(campaign),
+        **_guide_panel(campaign),
     }
 
 
-def _published_guide(campaign: Campaign):
-    guide = getattr(campaign, "guide", None)
-    if guide is None:
-        return None
-    return guide.versions.filter(published_at__isnull=False).order_by("-number").first()
+def _guide_panel(campaign: Campaign) -> dict:
+    version = current_version(guide_of(campaign))
+    return {
+        "guide_version": version,
+        "guide_rendered": guide_render(version.body) if version else None,
+    }
 
 
 def contributions_for(*, user: AbstractBaseUser) -> dict:

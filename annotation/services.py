@@ -21,6 +21,7 @@ from annotation.validation import response_values_clean
 from campaigns.consensus import consensus_compute
 from campaigns.models import Campaign, Record
 from dashboards.services import counters_apply_response_change, progress_broadcast
+from guides.selectors import current_version, guide_of
 from somos_site.accounts.models import Profile
 
 
@@ -130,6 +131,7 @@ def _response_write(
     if started_at and response.started_at is None:
         response.started_at = started_at
     if status == Response.Status.SUBMITTED:
+        response.guide_version = current_version(guide_of(campaign))
         response.submitted_at = now
         response.first_submitted_at = response.first_submitted_at or now
         if response.started_at:

@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,6 +32,7 @@ from annotation.services import (
 )
 from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
+from guides.selectors import acknowledgement_needed, guide_of
 
 _SHOWN_AT_SALT = "annotation.shown-at"
 ACTIONS = ("submit", "draft", "skip")
@@ -52,12 +55,23 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("annotate", slug=slug)
 
 
+def _guide_first(request: HttpRequest, campaign: Campaign) -> HttpResponse | None:
+    """Send the volunteer to the guide when they must (re)acknowledge it before annotating."""
+    if not acknowledgement_needed(guide=guide_of(campaign), user=request.user).needed:
+        return None
+    messages.info(request, _("Please read the annotation guide before you start."))
+    target = reverse("guide", args=[campaign.slug])
+    return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
 @require_GET
 @login_required
 def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed-in users: the next record this volunteer should answer."""
     campaign = _active_campaign(slug)
     campaign_join(campaign=campaign, user=request.user)
+    if guide_redirect := _guide_first(request, campaign):
+        return guide_redirect
     record = next_record_for(campaign=campaign, user=request.user)
     if record is None:
         return render(
@@ -84,13 +98,22 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
         # Records are handed out by assignment; nobody picks someone else's slot.
         raise Http404
     if request.method == "GET":
-        return _annotate_page(request, campaign, record)
+        return _guide_first(request, campaign) or _annotate_page(request, campaign, record)
 
     action = request.POST.get("action")
     if action not in ACTIONS:
         messages.error(request, _("Unknown action."))
         return redirect("annotate_record", slug=slug, record_id=record.pk)
     values = _values_from(request, campaign)
+    if (
+        action == "submit"
+        and acknowledgement_needed(guide=guide_of(campaign), user=request.user).needed
+    ):
+        # The guide changed under the volunteer: keep their work, show them what changed.
+        action = "draft"
+        messages.warning(
+            request, _("The guide changed: your answer is kept as a draft until you read it.")
+        )
     try:
         if action == "submit":
             response_submit(
@@ -103,7 +126,9 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
         elif action == "draft":
             response_save_draft(record=record, user=request.user, values=values)
             messages.success(request, _("Draft saved. You can finish it later."))
-            return redirect("annotate_record", slug=slug, record_id=record.pk)
+            return _guide_first(request, campaign) or redirect(
+                "annotate_record", slug=slug, record_id=record.pk
+            )
         else:
             response_skip(record=record, user=request.user)
             messages.info(request, _("Skipped. Here is another one."))

@@ -50,3 +50,28 @@ def creator_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def can_review(user, campaign: Campaign) -> bool:
+    """Staff, the campaign's organizers and its reviewers."""
+    if not user.is_authenticated:
+        return False
+    return (
+        user.is_staff
+        or campaign.organizers.filter(pk=user.pk).exists()
+        or campaign.reviewers.filter(pk=user.pk).exists()
+    )
+
+
+def reviewer_required(view):
+    """Load the campaign named by `slug` for those who review it; 404 for everyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, slug: str, *args, **kwargs):
+        campaign = get_object_or_404(Campaign, slug=slug)
+        if not can_review(request.user, campaign):
+            raise Http404
+        return view(request, campaign, *args, **kwargs)
+
+    return wrapper

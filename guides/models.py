@@ -94,6 +94,7 @@ class GuideQuestion(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
     )
     in_faq = models.BooleanField(_("in the FAQ"), default=False)
+    answer_seen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 

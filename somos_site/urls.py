@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("annotation.urls")),
     path("", include("dashboards.urls")),
+    path("", include("guides.urls")),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),

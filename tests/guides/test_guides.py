@@ -1,0 +1,114 @@
+"""Versions, acknowledgements and the question loop."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from annotation.services import response_submit
+from guides.models import GuideQuestion
+from guides.selectors import acknowledgement_needed, version_stats
+from guides.services import (
+    guide_acknowledge,
+    guide_draft_publish,
+    guide_draft_save,
+    guide_version_publish,
+    question_answer,
+    question_ask,
+    question_promote_to_draft,
+    question_promote_to_faq,
+)
+from somos_site.accounts.services import profile_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def guide(arc_campaign, organizer):
+    guide = arc_campaign.guide
+    guide_version_publish(guide=guide, body="## Reglas\n\nUna.", user=organizer)
+    return guide
+
+
+def test_acknowledgement_needed_first_then_only_for_important_versions(guide, volunteer, organizer):
+    assert acknowledgement_needed(guide=guide, user=volunteer).needed
+    guide_acknowledge(user=volunteer, version=guide.versions.get(number=1))
+    assert not acknowledgement_needed(guide=guide, user=volunteer).needed
+    guide_version_publish(
+        guide=guide, body="## Reglas\n\nUna. Dos.", changelog="Dos", user=organizer
+    )
+    need = acknowledgement_needed(guide=guide, user=volunteer)
+    assert not need.needed and [v.number for v in need.changes] == [2]
+    guide_version_publish(guide=guide, body="## Reglas\n\nTres.", important=True, user=organizer)
+    need = acknowledgement_needed(guide=guide, user=volunteer)
+    assert need.needed and [v.number for v in need.changes] == [3, 2]
+
+
+def test_drafts_are_invisible_until_published(client, guide, organizer, volunteer):
+    guide_draft_save(
+        guide=guide,
+        body="## Borrador secreto",
+        changelog="",
+        video_url="",
+        important=False,
+        user=organizer,
+    )
+    page = client.get(reverse("guide", args=[guide.campaign.slug])).content.decode()
+    assert "Borrador secreto" not in page
+    version = guide_draft_publish(guide=guide)
+    assert version.number == 2
+    assert (
+        "Borrador secreto"
+        in client.get(reverse("guide", args=[guide.campaign.slug])).content.decode()
+    )
+    old = client.get(reverse("guide", args=[guide.campaign.slug]), {"version": 1}).content.decode()
+    assert "Una." in old
+
+
+def test_annotating_waits_for_the_guide(client, guide, volunteer):
+    client.force_login(volunteer)
+    response = client.get(reverse("annotate", args=[guide.campaign.slug]))
+    assert response.status_code == 302 and "/guide/" in response["Location"]
+    client.post(reverse("guide_acknowledge", args=[guide.campaign.slug]), {"version": 1})
+    assert client.get(reverse("annotate", args=[guide.campaign.slug])).status_code == 200
+
+
+def test_question_answer_notifies_and_promotes(guide, volunteer, organizer):
+    profile_update(user=volunteer, email_notifications=True)
+    record = guide.campaign.records.first()
+    question = question_ask(guide=guide, user=volunteer, text="¿Y las unidades?", record=record)
+    assert question.version.number == 1 and question.record == record
+    question_answer(question=question, user=organizer, answer="Se convierten.")
+    question.refresh_from_db()
+    assert question.status == GuideQuestion.Status.ANSWERED and not question.answer_seen
+    question_promote_to_faq(question=question)
+    draft = question_promote_to_draft(question=question, user=organizer)
+    assert "### ¿Y las unidades?" in draft.body and draft.published_at is None
+
+
+def test_question_answer_emails_the_asker_who_opted_in(
+    guide, volunteer, organizer, django_capture_on_commit_callbacks
+):
+    profile_update(user=volunteer, email_notifications=True)
+    question = question_ask(guide=guide, user=volunteer, text="¿Mayúsculas?")
+    with django_capture_on_commit_callbacks(execute=True):
+        question_answer(question=question, user=organizer, answer="Como en el original.")
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [volunteer.email]
+    assert "Como en el original." in mail.outbox[0].body
+
+
+def test_version_stats_count_questions_and_disputes(guide, volunteer):
+    guide_acknowledge(user=volunteer, version=guide.versions.get(number=1))
+    response_submit(
+        record=guide.campaign.records.first(), user=volunteer, values={"verdict": "correct"}
+    )
+    question_ask(guide=guide, user=volunteer, text="Duda")
+    (stats,) = version_stats(guide=guide)
+    assert (stats.questions, stats.records_answered, stats.records_disputed) == (1, 1, 0)
+
+
+def test_guide_pages_are_for_organizers_only(client, guide, volunteer):
+    client.force_login(volunteer)
+    assert client.get(reverse("guide_edit", args=[guide.campaign.slug])).status_code == 404
+    assert client.get(reverse("guide_inbox", args=[guide.campaign.slug])).status_code == 404
