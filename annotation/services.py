@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from annotation.assignment import lease_release
 from annotation.models import Participation, Response, ResponseRevision
 from annotation.validation import response_values_clean
-from campaigns.consensus import consensus_compute
 from campaigns.models import Campaign, Record
 from dashboards.services import counters_apply_response_change, progress_broadcast
 from guides.selectors import current_version, guide_of
@@ -148,10 +147,6 @@ def _response_write(
             record.status = Record.Status.COMPLETED
             completed_now = True
         record.save(update_fields=["submitted_count", "status", "updated_at"])
-    if status == Response.Status.SUBMITTED and record.status != Record.Status.PENDING:
-        # Consensus: when the record completes, and again when its answers change. Before
-        # the counters below, which keeps the lock order (contributor rows, then campaign).
-        consensus_compute(record=record)
     if status != Response.Status.DRAFT:
         lease_release(record=record, user=user)
     counters_apply_response_change(
