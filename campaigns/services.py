@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from campaigns.importers.presets import preset_get
-from campaigns.importers.records import ImportRejected, RecordDraft
+from campaigns.importers.records import ImportRejected, Problem, RecordDraft
 from campaigns.importers.sources import Source
 from campaigns.leaderboard_registry import TABLE_5
 from campaigns.models import Campaign, ImportRun, LeaderboardDataset, Question, Record
@@ -91,17 +91,32 @@ def records_import(
     try:
         created, updated = _records_store(campaign=campaign, drafts=drafts)
     except ImportRejected as rejection:
-        run.status = ImportRun.Status.FAILED
-        run.errors = str(rejection).splitlines()
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "errors", "finished_at"])
+        _run_failed(run, str(rejection).splitlines())
         raise
+    except DatabaseError as error:
+        # Whatever the readers let through and the database refused: still a clear,
+        # recorded failure that changed nothing.
+        message = _("the database refused a row (%(error)s)") % {
+            "error": str(error).splitlines()[0]
+        }
+        rejection = ImportRejected(
+            [Problem(file=run.source_name, row=None, field=None, message=message)]
+        )
+        _run_failed(run, str(rejection).splitlines())
+        raise rejection from error
     run.status = ImportRun.Status.SUCCEEDED
     run.records_created = created
     run.records_updated = updated
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "records_created", "records_updated", "finished_at"])
     return run
+
+
+def _run_failed(run: ImportRun, errors: list[str]) -> None:
+    run.status = ImportRun.Status.FAILED
+    run.errors = errors
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "errors", "finished_at"])
 
 
 @transaction.atomic

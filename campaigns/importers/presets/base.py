@@ -12,6 +12,8 @@ from campaigns.importers.records import ProblemLog, RecordDraft, value_kind
 from campaigns.importers.sources import Source, source_rows
 
 KINDS = ("translation_validation", "prompt_translation", "generic")
+# Record.external_id's length.
+MAX_ID_LENGTH = 255
 _MISSING = object()
 
 
@@ -106,10 +108,17 @@ class RowCheck:
         """Return a text field, or None if it is missing or not text."""
         value = self._get(data, field, name)
         if isinstance(value, str):
-            return value
+            return self._storable(value, name or field)
         if value is not _MISSING:
             self._wrong(name or field, _("text"), value)
         return None
+
+    def _storable(self, value: str, field: str) -> str | None:
+        # PostgreSQL's text and jsonb cannot hold a NUL character.
+        if "\x00" in value:
+            self.fail(field, _("the text contains a NUL character"))
+            return None
+        return value
 
     def texts(self, data: dict, field: str, name: str | None = None) -> list[str] | None:
         """Return a list-of-text field, or None if it is missing or malformed."""
@@ -122,6 +131,8 @@ class RowCheck:
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 self._wrong(f"{name or field}[{index}]", _("text"), item)
+                return None
+            if self._storable(item, f"{name or field}[{index}]") is None:
                 return None
         return list(value)
 
@@ -151,9 +162,15 @@ class RowCheck:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         if isinstance(value, str):
-            if value.strip():
-                return value.strip()
-            self.fail(field, _("the id is empty"))
+            if len(value.strip()) > MAX_ID_LENGTH:
+                self.fail(
+                    field,
+                    _("the id is longer than %(limit)s characters") % {"limit": MAX_ID_LENGTH},
+                )
+            elif value.strip():
+                return self._storable(value.strip(), field)
+            else:
+                self.fail(field, _("the id is empty"))
         elif value is not _MISSING:
             self._wrong(field, _("an id (text or a whole number)"), value)
         return None

@@ -1,0 +1,297 @@
+"""Measure `manage.py import_campaign` end to end against a raw COPY of the same rows.
+
+Usage: python bench/import_bench.py [--rows 100000] [--dsn postgres://...]
+
+Writes N synthetic MMLU items in the okapi_mmlu layout (English `cais/mmlu` JSONL and
+Okapi Spanish JSONL), imports them through the management command in a subprocess
+(timing it and taking its peak RSS), then COPYs the very column values the importer
+wrote into a scratch table shaped and indexed like campaigns_record. Ends with one line
+of name=value figures; drops its campaign and scratch table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench"
+SLUG = "bench-import"
+SCRATCH_TABLE = "bench_raw_copy"
+COLUMNS = (
+    "campaign_id, external_id, fields, source_row, metadata, status, submitted_count,"
+    " created_at, updated_at"
+)
+SUBJECTS = (
+    "abstract_algebra",
+    "anatomy",
+    "astronomy",
+    "college_biology",
+    "econometrics",
+    "high_school_physics",
+    "moral_disputes",
+    "virology",
+)
+WORDS_EN = [
+    "the",
+    "of",
+    "which",
+    "energy",
+    "cell",
+    "planet",
+    "market",
+    "law",
+    "value",
+    "force",
+    "system",
+    "water",
+    "number",
+]
+WORDS_ES = [
+    "la",
+    "de",
+    "cuál",
+    "energía",
+    "célula",
+    "planeta",
+    "mercado",
+    "ley",
+    "valor",
+    "fuerza",
+    "sistema",
+    "agua",
+    "número",
+]
+
+
+def say(message: str) -> None:
+    """Print one progress line at once."""
+    print(message, flush=True)
+
+
+def text(words: list[str], seed: int, count: int) -> str:
+    """Return a deterministic sentence of count words chosen by seed."""
+    return " ".join(words[(seed * 7 + step * 3) % len(words)] for step in range(count))
+
+
+def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:
+    """Write N English and Okapi Spanish MMLU rows; return both paths."""
+    english = directory / "mmlu_en.jsonl"
+    spanish = directory / "okapi_mmlu_es.jsonl"
+    with english.open("w", encoding="utf-8") as en, spanish.open("w", encoding="utf-8") as es:
+        for number in range(rows):
+            subject = SUBJECTS[number % len(SUBJECTS)]
+            index = number // len(SUBJECTS)
+            answer = number % 4
+            # Lengths close to MMLU's: a 25-word question and 6-word choices.
+            question = f"Question {number}: {text(WORDS_EN, number, 25)}?"
+            choices = [f"{text(WORDS_EN, number + k, 6)} {k}" for k in range(4)]
+            en.write(
+                json.dumps(
+                    {
+                        "question": question,
+                        "subject": subject,
+                        "choices": choices,
+                        "answer": answer,
+                        "_row_index": index,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            spanish_row = {
+                "instruction": f"¿Pregunta {number}: {text(WORDS_ES, number, 25)}?",
+                **{
+                    f"option_{letter}": f"{text(WORDS_ES, number + k, 6)} {k}"
+                    for k, letter in enumerate("abcd")
+                },
+                "answer": "ABCD"[answer],
+                "id": f"{subject}/val/{index}",
+            }
+            es.write(json.dumps(spanish_row, ensure_ascii=False) + "\n")
+    return english, spanish
+
+
+def database_create(dsn: str) -> None:
+    """Create the benchmark database if it does not exist."""
+    name = conninfo_to_dict(dsn)["dbname"]
+    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            say(f"created database {name}")
+
+
+def django_setup(dsn: str) -> None:
+    """Point the production settings at the benchmark database, then set Django up."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="somos_site.settings",
+        DATABASE_URL=dsn,
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
+        ALLOWED_HOSTS="localhost",
+        SOMOS_HTTPS="false",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def leftovers_drop() -> None:
+    """Drop the scratch table and the benchmark campaign, its records in one statement."""
+    from django.db import connection
+
+    from campaigns.models import Campaign
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
+    campaign = Campaign.objects.filter(slug=SLUG).first()
+    if campaign is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM campaigns_record WHERE campaign_id = %s", [campaign.pk])
+    campaign.delete()
+    with connection.cursor() as cursor:
+        # Later runs then insert into a table without a million dead rows.
+        cursor.execute("VACUUM ANALYZE campaigns_record")
+
+
+def import_run(*, english: Path, spanish: Path) -> tuple[float, float]:
+    """Run import_campaign in a subprocess; return its seconds and peak RSS in MB."""
+    command = [
+        sys.executable,
+        str(ROOT / "manage.py"),
+        "import_campaign",
+        "--slug",
+        SLUG,
+        "--preset",
+        "okapi_mmlu",
+        "--source",
+        str(english),
+        "--translation",
+        str(spanish),
+    ]
+    started = time.perf_counter()
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            say(f"  | {line.rstrip()}")
+    seconds = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"import_campaign failed with exit status {process.returncode}")
+    # ru_maxrss is in kilobytes on Linux and covers the largest child waited for.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, peak_mb
+
+
+def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[tuple]:
+    """Build the tuples the importer writes, with its own reader and JSON encoder."""
+    from django.utils import timezone
+
+    from campaigns.importers.presets import preset_get
+    from campaigns.importers.sources import Source
+
+    # The writer's private encoder, so both COPYs carry byte-identical column values.
+    from campaigns.record_writer import _draft_columns
+
+    now = timezone.now()
+    drafts = preset_get("okapi_mmlu").read(source=Source(english), translation=Source(spanish))
+    return [(campaign_id, *_draft_columns(draft), "pending", 0, now, now) for draft in drafts]
+
+
+def raw_copy(*, dsn: str, rows: list[tuple]) -> float:
+    """COPY rows into a fresh table like campaigns_record; return the seconds taken."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
+        # Same columns, defaults, indexes (unique and assignment) and foreign key.
+        conn.execute(f"CREATE TABLE {SCRATCH_TABLE} (LIKE campaigns_record INCLUDING ALL)")
+        conn.execute(
+            f"ALTER TABLE {SCRATCH_TABLE} ADD FOREIGN KEY (campaign_id)"
+            " REFERENCES campaigns_campaign (id) DEFERRABLE INITIALLY DEFERRED"
+        )
+        conn.commit()
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(f"COPY {SCRATCH_TABLE} ({COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        conn.commit()
+        seconds = time.perf_counter() - started
+        count = conn.execute(f"SELECT count(*) FROM {SCRATCH_TABLE}").fetchone()
+    assert count is not None and count[0] == len(rows), count
+    return seconds
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--dsn", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DSN))
+    args = parser.parse_args()
+
+    database_create(args.dsn)
+    django_setup(args.dsn)
+    from django.core.management import call_command
+
+    from campaigns.models import Campaign
+
+    say("migrating the benchmark database")
+    call_command("migrate", verbosity=0)
+    leftovers_drop()
+
+    with tempfile.TemporaryDirectory(prefix="somos-bench-") as directory:
+        started = time.perf_counter()
+        english, spanish = files_write(directory=Path(directory), rows=args.rows)
+        megabytes = (english.stat().st_size + spanish.stat().st_size) / 2**20
+        say(
+            f"wrote {args.rows} rows ({megabytes:.0f} MB of JSONL)"
+            f" in {time.perf_counter() - started:.1f} s"
+        )
+        try:
+            say("importing through manage.py import_campaign")
+            import_seconds, peak_mb = import_run(english=english, spanish=spanish)
+            campaign = Campaign.objects.get(slug=SLUG)
+            stored = campaign.records.count()
+            if stored != args.rows:
+                raise SystemExit(f"expected {args.rows} records, found {stored}")
+            records_per_s = args.rows / import_seconds
+            say(
+                f"import: {import_seconds:.2f} s wall, {records_per_s:.0f} records/s,"
+                f" peak {peak_mb:.0f} MB"
+            )
+
+            say("building the same rows for a raw COPY")
+            rows = raw_rows(english=english, spanish=spanish, campaign_id=campaign.pk)
+            say(f"raw COPY of {len(rows)} rows into {SCRATCH_TABLE}")
+            copy_seconds = raw_copy(dsn=args.dsn, rows=rows)
+            del rows
+            copy_rows_per_s = args.rows / copy_seconds
+            say(f"raw COPY: {copy_seconds:.2f} s, {copy_rows_per_s:.0f} rows/s")
+        finally:
+            say("dropping the benchmark campaign and scratch table")
+            leftovers_drop()
+
+    print(
+        f"rows={args.rows} records_per_s={records_per_s:.0f}"
+        f" copy_rows_per_s={copy_rows_per_s:.0f}"
+        f" copy_ratio={records_per_s / copy_rows_per_s:.2f} peak_mb={peak_mb:.0f}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

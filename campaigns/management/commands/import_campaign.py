@@ -1,0 +1,194 @@
+"""Import a benchmark file (and its translation) into a campaign, creating the campaign if new."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_slug
+from django.utils.translation import gettext as _
+
+from campaigns.importers.presets import PRESETS, mapping_parse
+from campaigns.importers.records import ImportRejected
+from campaigns.importers.sources import FORMATS, HUB_PREFIX, Source
+from campaigns.models import Campaign
+from campaigns.services import campaign_create, records_import
+from dashboards.models import CampaignCounter
+
+
+class Command(BaseCommand):
+    """Import a source into a campaign, all or nothing, creating the campaign if needed."""
+
+    @property
+    def help(self) -> str:
+        # A property, not a class attribute: argparse cannot format lazy strings.
+        return _(
+            "Import a source (and its translation) into a campaign, all or nothing; create the"
+            " campaign as a draft if the slug is new. Paths starting with hf:// read a hub"
+            " dataset."
+        )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--slug", required=True, help=_("campaign slug"))
+        parser.add_argument(
+            "--preset", required=True, choices=sorted(PRESETS), help=_("source layout")
+        )
+        parser.add_argument(
+            "--source",
+            required=True,
+            help=_("English file, saved dataset directory or hf://name[:config]"),
+        )
+        parser.add_argument("--translation", help=_("translation file (Okapi presets)"))
+        parser.add_argument("--split", help=_("split of a saved or hub dataset"))
+        parser.add_argument("--name", help=_("name of a new campaign (default: slug)"))
+        parser.add_argument(
+            "--overlap",
+            type=int,
+            default=2,
+            help=_("submitted responses each record needs (new campaign)"),
+        )
+        parser.add_argument(
+            "--mapping",
+            help=_(
+                'column mapping of the generic preset as JSON: {"id": "id",'
+                ' "pairs": [["en", "es"]], "metadata": ["topic"]}'
+            ),
+        )
+        parser.add_argument(
+            "--format", choices=FORMATS, help=_("format of --source, if not guessed")
+        )
+        parser.add_argument(
+            "--translation-format",
+            choices=FORMATS,
+            help=_("format of --translation, if not guessed"),
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        """Create or reuse the campaign, import the source and print the counts."""
+        slug = str(options["slug"])
+        preset = str(options["preset"])
+        mapping = _mapping(options["mapping"], preset=preset)
+        _check_arguments(slug=slug, preset=preset, options=options)
+        split = options["split"]
+        source = Source(path=str(options["source"]), format=options["format"], split=split)
+        translation = None
+        if options["translation"]:
+            translation = Source(
+                path=str(options["translation"]),
+                format=options["translation_format"],
+                split=split,
+            )
+        if str(options["source"]).startswith(HUB_PREFIX):
+            self.stdout.write(_("Reading %(source)s from the hub.") % {"source": source.name})
+
+        campaign = self._campaign(slug=slug, preset=preset, mapping=mapping, options=options)
+        started = time.perf_counter()
+        try:
+            run = records_import(campaign=campaign, source=source, translation=translation)
+        except ImportRejected as rejection:
+            raise CommandError(
+                _("Nothing was imported into %(slug)s; the input has these problems:")
+                % {"slug": slug}
+                + "\n"
+                + str(rejection)
+            ) from None
+        seconds = time.perf_counter() - started
+        written = run.records_created + run.records_updated
+        total = CampaignCounter.objects.values_list("records_total", flat=True).get(
+            campaign=campaign
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Imported %(source)s into %(slug)s: %(created)s created, %(updated)s updated;"
+                    " the campaign has %(total)s records."
+                )
+                % {
+                    "source": run.source_name,
+                    "slug": slug,
+                    "created": run.records_created,
+                    "updated": run.records_updated,
+                    "total": total,
+                }
+            )
+        )
+        self.stdout.write(
+            _("%(seconds).2f s, %(rate)s records/s")
+            % {"seconds": seconds, "rate": round(written / seconds) if seconds else 0}
+        )
+
+    def _campaign(self, *, slug: str, preset: str, mapping: dict | None, options: dict) -> Campaign:
+        """Return the campaign of slug, creating it as a draft if the slug is new."""
+        campaign = Campaign.objects.filter(slug=slug).first()
+        if campaign is None:
+            campaign = campaign_create(
+                slug=slug,
+                name=str(options["name"] or slug),
+                preset=preset,
+                overlap=int(options["overlap"]),
+                field_mapping=mapping,
+            )
+            self.stdout.write(
+                _("Created the draft campaign %(slug)s (%(preset)s).")
+                % {"slug": slug, "preset": preset}
+            )
+            return campaign
+        if campaign.preset != preset:
+            raise CommandError(
+                _(
+                    "The campaign %(slug)s uses the preset %(existing)s, not %(preset)s;"
+                    " choose another slug for a new campaign."
+                )
+                % {"slug": slug, "existing": campaign.preset, "preset": preset}
+            )
+        if mapping is not None and mapping != campaign.field_mapping:
+            raise CommandError(
+                _("The campaign %(slug)s was created with another column mapping: %(mapping)s")
+                % {"slug": slug, "mapping": json.dumps(campaign.field_mapping)}
+            )
+        self.stdout.write(
+            _("Importing into the existing campaign %(slug)s (%(status)s).")
+            % {"slug": slug, "status": campaign.get_status_display()}
+        )
+        return campaign
+
+
+def _mapping(value: object, *, preset: str) -> dict | None:
+    """Parse --mapping; the generic preset needs one and no other preset reads it."""
+    if value is None:
+        if preset == "generic":
+            raise CommandError(_("The generic preset needs --mapping."))
+        return None
+    if preset != "generic":
+        raise CommandError(_("--mapping only applies to the generic preset."))
+    try:
+        mapping = json.loads(str(value))
+        mapping_parse(mapping)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            _("--mapping is not valid JSON (%(error)s)") % {"error": exc.msg}
+        ) from None
+    except ValueError as exc:
+        raise CommandError(_("--mapping: %(error)s") % {"error": exc}) from None
+    return mapping
+
+
+def _check_arguments(*, slug: str, preset: str, options: dict) -> None:
+    """Refuse arguments that would create a campaign for an import bound to fail."""
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise CommandError(
+            _("--slug may hold only letters, digits, hyphens and underscores.")
+        ) from None
+    if int(options["overlap"]) < 1:
+        raise CommandError(_("--overlap must be at least 1."))
+    needs_translation = PRESETS[preset].needs_translation_source
+    if needs_translation and not options["translation"]:
+        raise CommandError(_("The preset %(preset)s needs --translation.") % {"preset": preset})
+    if not needs_translation and options["translation"]:
+        raise CommandError(
+            _("The preset %(preset)s reads a single file; drop --translation.") % {"preset": preset}
+        )
