@@ -6,7 +6,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from dashboards.groups import campaign_progress_group
-from dashboards.selectors import campaign_progress_visible_to
+from campaigns.models import Campaign
+from dashboards.selectors import campaign_progress_visible_to, live_snapshot
+
+
+def _snapshot(slug: str) -> dict:
+    return live_snapshot(campaign=Campaign.objects.get(slug=slug))
 
 
 class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -22,6 +27,8 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = campaign_progress_group(slug)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        # A viewer who reconnects may have missed broadcasts: start from the current numbers.
+        await self.send_json(await database_sync_to_async(_snapshot)(slug))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):

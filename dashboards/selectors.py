@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
@@ -67,21 +68,16 @@ def ranking_for_campaign(*, campaign: Campaign, window: str = "all", limit: int 
     """The top contributors; ties go to whoever got there first. Opted-out people stay unnamed."""
     days = WINDOWS[window]
     if days is None:
-        rows = (
+        top = (
             ContributorCounter.objects.filter(campaign=campaign, submitted__gt=0)
             .order_by("-submitted", "last_submitted_at", "user_id")
-            .values_list(
-                "user_id",
-                "submitted",
-                "corrections",
-                "user__profile__display_name",
-                "user__profile__public_ranking",
-                "user__email",
-            )[:limit]
+            .values_list("user_id", "submitted", "corrections")[:limit]
         )
     else:
         since = timezone.now().date() - timedelta(days=days - 1)
-        rows = (
+        # Aggregate the window first and name only the winners: joining names before the
+        # GROUP BY would join every day row of the window.
+        top = (
             ContributorDay.objects.filter(campaign=campaign, day__gte=since)
             .values("user_id")
             .annotate(
@@ -91,26 +87,24 @@ def ranking_for_campaign(*, campaign: Campaign, window: str = "all", limit: int 
             )
             .filter(total__gt=0)
             .order_by("-total", "reached", "user_id")
-            .values_list(
-                "user_id",
-                "total",
-                "fixed",
-                "user__profile__display_name",
-                "user__profile__public_ranking",
-                "user__email",
-            )[:limit]
+            .values_list("user_id", "total", "fixed")[:limit]
         )
+    top = list(top)
+    names = {
+        user_id: _public_name(name, public, email)
+        for user_id, name, public, email in get_user_model()
+        .objects.filter(pk__in=[user_id for user_id, _total, _fixed in top])
+        .values_list("pk", "profile__display_name", "profile__public_ranking", "email")
+    }
     return [
         RankingRow(
             rank=position,
             user_id=user_id,
-            display_name=_public_name(name, public, email),
+            display_name=names[user_id],
             submitted=submitted,
             corrections=max(corrections or 0, 0),
         )
-        for position, (user_id, submitted, corrections, name, public, email) in enumerate(
-            rows, start=1
-        )
+        for position, (user_id, submitted, corrections) in enumerate(top, start=1)
     ]
 
 

@@ -48,7 +48,14 @@ if PRODUCTION:
         )
     DEBUG = _env_bool("DEBUG", False)
     ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS")
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    # ASGI runs each request in a fresh thread, so persistent connections would never be
+    # reused: a small pool per process keeps PostgreSQL's session count flat instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("SOMOS_DB_POOL_MIN", "2")),
+        "max_size": int(os.environ.get("SOMOS_DB_POOL_MAX", "10")),
+        "timeout": 10,
+    }
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
     REDIS_URL = os.environ["REDIS_URL"]
@@ -183,7 +190,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels_redis blocks on Redis for up to 5 s while a socket waits for a message;
+            # redis-py's own 5 s default timeout would kill idle viewers, so allow longer.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
         }
     }
 else:

@@ -15,6 +15,8 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 # The suite's servers speak plain HTTP on loopback and serve static files from the apps,
 # so there is no collectstatic manifest.
 os.environ.setdefault("SOMOS_HTTPS", "false")
+# Concurrency tests run twenty threads, each holding a connection for its whole run.
+os.environ.setdefault("SOMOS_DB_POOL_MAX", "40")
 os.environ.setdefault("SOMOS_STATIC_MANIFEST", "false")
 
 from somos_site.settings import *  # noqa: F403

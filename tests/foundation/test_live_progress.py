@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -20,6 +22,8 @@ async def _receive_broadcast(slug: str) -> dict:
     )
     connected, _ = await communicator.connect()
     assert connected
+    snapshot = await communicator.receive_json_from(timeout=5)
+    assert snapshot["records_total"] == 25 and snapshot["ranking"] == []
     await get_channel_layer().group_send(
         campaign_progress_group(slug),
         {"type": "progress.update", "progress": {"records_completed": 3}},
@@ -45,3 +49,24 @@ async def _refused(path: str) -> int:
 
 def test_live_progress_refuses_unknown_campaigns():
     assert async_to_sync(_refused)("/ws/campaigns/no-such-campaign/progress/") == 4403
+
+
+async def _still_open_after_idle(slug: str, seconds: float) -> bool:
+    communicator = WebsocketCommunicator(
+        application, f"/ws/campaigns/{slug}/progress/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.receive_json_from(timeout=5)
+    # Idle for longer than redis-py's default 5 s socket timeout.
+    await asyncio.sleep(seconds)
+    await get_channel_layer().group_send(
+        campaign_progress_group(slug), {"type": "progress.update", "progress": {"late": True}}
+    )
+    message = await communicator.receive_json_from(timeout=5)
+    await communicator.disconnect()
+    return message == {"late": True}
+
+
+def test_live_progress_keeps_idle_viewers_connected(arc_campaign):
+    assert async_to_sync(_still_open_after_idle)(arc_campaign.slug, 6.5)

@@ -40,6 +40,7 @@ async def _live_message(slug: str) -> dict:
     )
     connected, _ = await communicator.connect()
     assert connected
+    assert (await communicator.receive_json_from(timeout=5))["records_total"] == 25
     await get_channel_layer().group_send(
         campaign_progress_group(slug), {"type": "progress.update", "progress": {"ok": True}}
     )
