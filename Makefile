@@ -11,9 +11,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# argilla-server lives in its own venv: the real server the sync tests talk to.
+.venv-argilla/.installed: scripts/argilla-server-requirements.txt scripts/argilla_server.sh
+	PYTHON=$(PYTHON) bash scripts/argilla_server.sh
 
-run: setup
+setup: $(VENV)/.installed .venv-argilla/.installed
+
+run: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL -u SECRET_KEY -u ALLOWED_HOSTS $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL -u SECRET_KEY -u ALLOWED_HOSTS $(PY) manage.py demo
 	env -u DATABASE_URL -u REDIS_URL -u SECRET_KEY -u ALLOWED_HOSTS $(PY) manage.py runserver 127.0.0.1:8000

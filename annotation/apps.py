@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class AnnotationConfig(AppConfig):
     name = "annotation"
     verbose_name = _("Annotation")
+
+    def ready(self) -> None:
+        from annotation.argilla import signals
+
+        signals.connect()

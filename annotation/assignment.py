@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,8 +33,12 @@ def next_record_for(*, campaign: Campaign, user: AbstractBaseUser) -> Record | N
         campaign=campaign, user=user, now=now
     )
     if record is not None:
-        Lease.objects.update_or_create(
-            record=record, user=user, defaults={"expires_at": now + LEASE_DURATION}
+        # One upsert instead of update_or_create's lock, savepoints and insert.
+        Lease.objects.bulk_create(
+            [Lease(record=record, user=user, expires_at=now + LEASE_DURATION)],
+            update_conflicts=True,
+            unique_fields=["record", "user"],
+            update_fields=["expires_at"],
         )
     return record
 
@@ -59,20 +63,24 @@ def _others_leases(user: AbstractBaseUser, now) -> Subquery:
 def _resumable(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
     # A record the volunteer holds or left as a draft comes back first, while it still
     # needs answers, so a reload or a return shows the same record.
-    held = Lease.objects.filter(user=user, expires_at__gt=now, record__campaign=campaign).values(
-        "record"
-    )
+    held = Lease.objects.filter(
+        user=user, expires_at__gt=now, record__campaign=campaign
+    ).values_list("record_id", flat=True)
     drafts = Response.objects.filter(
         user=user, campaign=campaign, status=Response.Status.DRAFT
-    ).values("record")
+    ).values_list("record_id", flat=True)
+    # The few ids first: as one query with the records, the planner walks the campaign's
+    # records in id order looking for them, which grows with the campaign.
+    ids = list(held.union(drafts))
+    if not ids:
+        return None
     answered = Response.objects.filter(
         record=OuterRef("pk"),
         user=user,
         status__in=[Response.Status.SUBMITTED, Response.Status.DISCARDED],
     )
     return (
-        Record.objects.filter(campaign=campaign, submitted_count__lt=campaign.overlap)
-        .filter(Q(pk__in=held) | Q(pk__in=drafts))
+        Record.objects.filter(pk__in=ids, campaign=campaign, submitted_count__lt=campaign.overlap)
         .exclude(Exists(answered))
         .order_by("id")
         .first()

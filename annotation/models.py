@@ -118,3 +118,14 @@ class Lease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id} → {self.user_id} until {self.expires_at:%H:%M}"
+
+
+# The Argilla sync's models live beside its code; importing them here registers them.
+from annotation.argilla.models import (  # noqa: E402, F401
+    ArgillaAccount,
+    ArgillaDatasetLink,
+    ArgillaResponseSeen,
+    ArgillaSyncRun,
+    ArgillaWebhook,
+    WebhookDelivery,
+)

@@ -9,8 +9,7 @@ from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from dashboards.models import ContributorCounter
 from dashboards.selectors import MILESTONE_EVERY, campaign_progress
-from guides.rendering import guide_render
-from guides.selectors import current_version, guide_of
+from guides.selectors import current_version_of, rendered_version
 
 
 def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> int:
@@ -73,10 +72,10 @@ def annotation_context(
 
 
 def _guide_panel(campaign: Campaign) -> dict:
-    version = current_version(guide_of(campaign))
+    version = current_version_of(campaign)
     return {
         "guide_version": version,
-        "guide_rendered": guide_render(version.body) if version else None,
+        "guide_rendered": rendered_version(version) if version else None,
     }
 
 

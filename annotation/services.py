@@ -1,7 +1,9 @@
 """Writes on responses: join, submit, draft, skip. Counters move in the same transaction.
 
 Lock order, the same everywhere, so concurrent submits never deadlock: the record row,
-then the response row, then the contributor counter, then the campaign counter.
+then the response row, then the contributor counters (by user id), then the campaign
+counter and its daily row. Every submit of a campaign waits for the campaign's two rows, so
+they come last, just before the commit.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from annotation.argilla.hooks import response_push_enqueue
 from annotation.assignment import lease_release
 from annotation.models import Participation, Response, ResponseRevision
 from annotation.validation import response_values_clean
+from campaigns.consensus import consensus_compute
 from campaigns.models import Campaign, Record
-from dashboards.services import counters_apply_response_change, progress_broadcast
-from guides.selectors import current_version, guide_of
+from dashboards.services import (
+    campaign_counters_move,
+    contributor_counters_lock,
+    contributor_counters_move,
+    progress_broadcast,
+)
+from guides.selectors import current_version_of
 from somos_site.accounts.models import Profile
 
 
@@ -70,10 +79,17 @@ def response_save_draft(
     )
 
 
-def response_skip(*, record: Record, user: AbstractBaseUser) -> SubmitOutcome:
+def response_skip(
+    *, record: Record, user: AbstractBaseUser, origin: str = Response.Origin.WEB
+) -> SubmitOutcome:
     """Pass on the record: it is not offered to this volunteer again and counts nothing."""
     return _response_write(
-        record=record, user=user, values={}, status=Response.Status.DISCARDED, started_at=None
+        record=record,
+        user=user,
+        values={},
+        status=Response.Status.DISCARDED,
+        started_at=None,
+        origin=origin,
     )
 
 
@@ -87,7 +103,11 @@ def _response_write(
     started_at: datetime | None,
     origin: str = Response.Origin.WEB,
 ) -> SubmitOutcome:
-    record = Record.objects.select_for_update().select_related("campaign").get(pk=record.pk)
+    # Only the record's row: FOR UPDATE over the join would also lock the campaign's row,
+    # which every submit and every foreign-key check on the campaign then queues behind.
+    record = (
+        Record.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=record.pk)
+    )
     campaign = record.campaign
     if campaign.status != Campaign.Status.ACTIVE:
         raise AnnotationClosed(_("This campaign is not taking answers now."))
@@ -130,7 +150,7 @@ def _response_write(
     if started_at and response.started_at is None:
         response.started_at = started_at
     if status == Response.Status.SUBMITTED:
-        response.guide_version = current_version(guide_of(campaign))
+        response.guide_version = current_version_of(campaign)
         response.submitted_at = now
         response.first_submitted_at = response.first_submitted_at or now
         if response.started_at:
@@ -149,15 +169,40 @@ def _response_write(
         record.save(update_fields=["submitted_count", "status", "updated_at"])
     if status != Response.Status.DRAFT:
         lease_release(record=record, user=user)
-    counters_apply_response_change(
+    corrections_delta = response.corrections - (
+        before_corrections if before_status == Response.Status.SUBMITTED else 0
+    )
+    # Consensus: when the record completes, and again when its answers change.
+    settle = status == Response.Status.SUBMITTED and record.status != Record.Status.PENDING
+    if settle:
+        # Consensus may move every answerer's counter: lock them all first, by user id,
+        # so that no contributor row is waited for while the campaign's rows are held.
+        contributor_counters_lock(
+            campaign=campaign,
+            user_ids=Response.objects.filter(
+                record=record, status=Response.Status.SUBMITTED
+            ).values_list("user_id", flat=True),
+        )
+    first_contribution = contributor_counters_move(
         campaign=campaign,
         user=user,
         newly_submitted=newly_submitted,
-        corrections_delta=response.corrections
-        - (before_corrections if before_status == Response.Status.SUBMITTED else 0),
+        corrections_delta=corrections_delta,
+        at=now,
+    )
+    if settle:
+        consensus_compute(record=record)
+    campaign_counters_move(
+        campaign=campaign,
+        newly_submitted=newly_submitted,
+        corrections_delta=corrections_delta,
         record_completed=completed_now,
+        first_contribution=first_contribution,
         at=now,
     )
     if newly_submitted or completed_now:
         progress_broadcast(campaign=campaign)
+    # Argilla sync: an answer given here goes to Argilla as this volunteer's, after commit.
+    if status != Response.Status.DRAFT:
+        response_push_enqueue(response=response, campaign=campaign)
     return SubmitOutcome(response=response, changed=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -32,7 +33,7 @@ from annotation.services import (
 )
 from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
-from guides.selectors import acknowledgement_needed, guide_of
+from guides.selectors import must_acknowledge
 
 _SHOWN_AT_SALT = "annotation.shown-at"
 ACTIONS = ("submit", "draft", "skip")
@@ -57,7 +58,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _guide_first(request: HttpRequest, campaign: Campaign) -> HttpResponse | None:
     """Send the volunteer to the guide when they must (re)acknowledge it before annotating."""
-    if not acknowledgement_needed(guide=guide_of(campaign), user=request.user).needed:
+    if not must_acknowledge(campaign=campaign, user=request.user):
         return None
     messages.info(request, _("Please read the annotation guide before you start."))
     target = reverse("guide", args=[campaign.slug])
@@ -93,8 +94,8 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
     campaign = _active_campaign(slug)
     record = get_object_or_404(Record, pk=record_id, campaign=campaign)
     holds = Lease.objects.filter(record=record, user=request.user).exists()
-    answered = Response.objects.filter(record=record, user=request.user).exists()
-    if not (holds or answered):
+    answered = holds or Response.objects.filter(record=record, user=request.user).exists()
+    if not answered:
         # Records are handed out by assignment; nobody picks someone else's slot.
         raise Http404
     if request.method == "GET":
@@ -105,10 +106,7 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
         messages.error(request, _("Unknown action."))
         return redirect("annotate_record", slug=slug, record_id=record.pk)
     values = _values_from(request, campaign)
-    if (
-        action == "submit"
-        and acknowledgement_needed(guide=guide_of(campaign), user=request.user).needed
-    ):
+    if action == "submit" and must_acknowledge(campaign=campaign, user=request.user):
         # The guide changed under the volunteer: keep their work, show them what changed.
         action = "draft"
         messages.warning(
@@ -178,4 +176,6 @@ def _annotate_page(
 @login_required
 def my_contributions(request: HttpRequest) -> HttpResponse:
     """The signed-in volunteer: their counts, milestones and recent answers."""
-    return render(request, "annotation/contributions.html", contributions_for(user=request.user))
+    context = contributions_for(user=request.user)
+    context["argilla_enabled"] = bool(settings.ARGILLA_API_URL)
+    return render(request, "annotation/contributions.html", context)

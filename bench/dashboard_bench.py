@@ -392,7 +392,7 @@ def dataset_build(*, responses: int, volunteers: int, seed: int) -> None:
             ),
         )
 
-        # Days are UTC dates (TIME_ZONE is UTC), as counters_apply_response_change dates them.
+        # Days are UTC dates (TIME_ZONE is UTC), as the counter services date them.
         day = times // DAY_US
         keys = slot_user.astype(np.int64) * 1_000_000 + day
         person_days, inverse, per_person_day = np.unique(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.http import HttpRequest
 
 from campaigns.access import can_create_campaigns
@@ -10,8 +11,14 @@ def organizer_links(request: HttpRequest) -> dict:
     user = request.user
 
     def show() -> bool:
-        return can_create_campaigns(user) or (
-            user.is_authenticated and user.organized_campaigns.exists()
-        )
+        if not user.is_authenticated:
+            return False
+        # Asked on every page; a minute's delay after someone becomes an organizer is fine.
+        key = f"somos:organize-link:{user.pk}"
+        shown = cache.get(key)
+        if shown is None:
+            shown = can_create_campaigns(user) or user.organized_campaigns.exists()
+            cache.set(key, shown, 60)
+        return shown
 
     return {"show_organize_link": show}

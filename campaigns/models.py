@@ -39,8 +39,15 @@ class LeaderboardDatasetVersion(models.Model):
         "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     records = models.PositiveIntegerField(_("records"), default=0)
+    # Coverage at export time: how much of the campaign the community had validated.
+    records_validated = models.PositiveIntegerField(_("records validated"), default=0)
+    records_total = models.PositiveIntegerField(_("records in the campaign"), default=0)
+    include = models.CharField(_("records included"), max_length=12, default="validated")
     location = models.CharField(_("location"), max_length=500, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -51,6 +58,11 @@ class LeaderboardDatasetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} v{self.number}"
+
+    @property
+    def coverage(self) -> float:
+        """Return the share of the campaign's records that were validated."""
+        return self.records_validated / self.records_total if self.records_total else 0.0
 
 
 class Campaign(models.Model):
@@ -185,6 +197,44 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+
+class Consensus(models.Model):
+    """What a record's answers settled: verdict and final text per piece, and how.
+
+    The rule, its version and a snapshot of its inputs are kept so the result can be
+    recomputed; a reviewer's decision is final and no recomputation replaces it.
+    """
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("Validated")
+        DISPUTED = "disputed", _("Disputed")
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="consensus")
+    rule = models.CharField(_("rule"), max_length=40)
+    rule_version = models.PositiveSmallIntegerField(_("rule version"))
+    # {"answers": [{"response", "user", "values"}], "translations": {piece: text}}; the
+    # translations only where the rule compared corrections with them (see consensus.py).
+    inputs = models.JSONField(_("inputs"), default=dict)
+    verdict = models.CharField(_("verdict"), max_length=40, blank=True)
+    # {piece: final text}; null for a piece the answers left undecided.
+    pieces = models.JSONField(_("final text"), default=dict)
+    agreement = models.FloatField(_("agreement"), default=0.0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    reviewed = models.BooleanField(_("decided by a reviewer"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    note = models.TextField(_("reviewer's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("consensus")
+        verbose_name_plural = _("consensus results")
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.status}"
 
 
 class ImportRun(models.Model):

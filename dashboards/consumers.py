@@ -5,8 +5,8 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from dashboards.groups import campaign_progress_group
 from campaigns.models import Campaign
+from dashboards.groups import campaign_progress_group
 from dashboards.selectors import campaign_progress_visible_to, live_snapshot
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -72,23 +73,39 @@ def _lock_key(campaign_id: int) -> str:
     return f"somos:progress-flush:{campaign_id}"
 
 
-def counters_apply_response_change(
+def contributor_counters_lock(*, campaign: Campaign, user_ids: Iterable[int]) -> None:
+    """Create the users' counter rows in the campaign if missing, and lock them by user id."""
+    users = sorted(set(user_ids))
+    ContributorCounter.objects.bulk_create(
+        [ContributorCounter(campaign=campaign, user_id=user) for user in users],
+        ignore_conflicts=True,
+    )
+    list(
+        ContributorCounter.objects.select_for_update()
+        .filter(campaign=campaign, user_id__in=users)
+        .order_by("user_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def contributor_counters_move(
     *,
     campaign: Campaign,
     user: AbstractBaseUser,
     newly_submitted: bool,
     corrections_delta: int,
-    record_completed: bool,
     at,
-) -> None:
-    """Move the campaign, contributor and daily counters by one response's change.
+) -> bool:
+    """Move the volunteer's counter and daily row by one response's change; say if first.
 
-    Called inside the response's transaction, after the record and response rows are locked.
+    Called inside the response's transaction, after the record and response rows are locked
+    and before campaign_counters_move.
     """
-    if not (newly_submitted or corrections_delta or record_completed):
-        return
-    ContributorCounter.objects.get_or_create(campaign=campaign, user=user)
-    contributor = ContributorCounter.objects.select_for_update().get(campaign=campaign, user=user)
+    if not (newly_submitted or corrections_delta):
+        return False
+    contributor, _created = ContributorCounter.objects.select_for_update().get_or_create(
+        campaign=campaign, user=user
+    )
     first_contribution = newly_submitted and contributor.submitted == 0
     submitted = int(newly_submitted)
     contributor_changes = {"corrections": Greatest(F("corrections") + corrections_delta, 0)}
@@ -99,6 +116,38 @@ def counters_apply_response_change(
             first_submitted_at=Coalesce(F("first_submitted_at"), at),
         )
     ContributorCounter.objects.filter(pk=contributor.pk).update(**contributor_changes)
+    day = at.date()
+    day_changes = {
+        "submitted": F("submitted") + submitted,
+        "corrections": F("corrections") + corrections_delta,
+    }
+    if submitted:
+        day_changes["last_submitted_at"] = at
+    today = ContributorDay.objects.filter(campaign=campaign, user=user, day=day)
+    # Most answers find the day's row there: one statement, and three only on the first.
+    if not today.update(**day_changes):
+        ContributorDay.objects.get_or_create(campaign=campaign, user=user, day=day)
+        today.update(**day_changes)
+    return first_contribution
+
+
+def campaign_counters_move(
+    *,
+    campaign: Campaign,
+    newly_submitted: bool,
+    corrections_delta: int,
+    record_completed: bool,
+    first_contribution: bool,
+    at,
+) -> None:
+    """Move the campaign's counter and daily row by one response's change.
+
+    The last writes of the response's transaction: every submit of the campaign waits for
+    these two rows, so they are held only from here to the commit, counter first.
+    """
+    if not (newly_submitted or corrections_delta or record_completed):
+        return
+    submitted = int(newly_submitted)
     CampaignCounter.objects.filter(campaign=campaign).update(
         responses_submitted=F("responses_submitted") + submitted,
         corrections=Greatest(F("corrections") + corrections_delta, 0),
@@ -107,16 +156,11 @@ def counters_apply_response_change(
     )
     if not (submitted or corrections_delta):
         return
-    day = at.date()
-    CampaignDay.objects.get_or_create(campaign=campaign, day=day)
-    CampaignDay.objects.filter(campaign=campaign, day=day).update(
-        submitted=F("submitted") + submitted, corrections=F("corrections") + corrections_delta
-    )
-    ContributorDay.objects.get_or_create(campaign=campaign, user=user, day=day)
-    day_changes = {
+    changes = {
         "submitted": F("submitted") + submitted,
         "corrections": F("corrections") + corrections_delta,
     }
-    if submitted:
-        day_changes["last_submitted_at"] = at
-    ContributorDay.objects.filter(campaign=campaign, user=user, day=day).update(**day_changes)
+    today = CampaignDay.objects.filter(campaign=campaign, day=at.date())
+    if not today.update(**changes):
+        CampaignDay.objects.get_or_create(campaign=campaign, day=at.date())
+        today.update(**changes)

@@ -6,11 +6,17 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from annotation.models import Response
 from campaigns.models import Campaign, Record
 from guides.models import Acknowledgement, Guide, GuideQuestion, GuideVersion
+from guides.rendering import RenderedGuide, guide_render
+
+# Every annotate request asks which guide version is current and whether this volunteer has
+# read it; published versions never change, so both answers are cached until a publish.
+CACHE_SECONDS = 600
 
 
 def guide_of(campaign: Campaign) -> Guide:
@@ -130,3 +136,59 @@ def version_stats(*, guide: Guide) -> list[VersionStats]:
 def has_acknowledged(*, user: AbstractBaseUser, version: GuideVersion) -> bool:
     """Say whether the user acknowledged this exact version."""
     return Acknowledgement.objects.filter(user=user, version=version).exists()
+
+
+def _current_key(campaign_id: int) -> str:
+    return f"somos:guide-current:{campaign_id}"
+
+
+def current_version_of(campaign: Campaign) -> GuideVersion | None:
+    """The campaign guide's newest published version (cached until the next publish)."""
+    cached = cache.get(_current_key(campaign.pk))
+    if cached is not None:
+        return cached or None
+    version = (
+        GuideVersion.objects.filter(guide__campaign=campaign, published_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+    cache.set(_current_key(campaign.pk), version or False, CACHE_SECONDS)
+    return version
+
+
+def guide_cache_forget(*, campaign_id: int) -> None:
+    """Drop what is cached about the campaign's current guide version."""
+    cache.delete(_current_key(campaign_id))
+
+
+def _acknowledged_key(version: GuideVersion, user: AbstractBaseUser) -> str:
+    return f"somos:guide-read:{version.pk}:{user.pk}"
+
+
+def must_acknowledge(*, campaign: Campaign, user: AbstractBaseUser) -> bool:
+    """Say, cheaply, whether the volunteer must (re)read the guide before annotating."""
+    version = current_version_of(campaign)
+    if version is None:
+        return False
+    key = _acknowledged_key(version, user)
+    needed = cache.get(key)
+    if needed is None:
+        guide = Guide(pk=version.guide_id, campaign_id=campaign.pk)
+        needed = acknowledgement_needed(guide=guide, user=user).needed
+        cache.set(key, needed, CACHE_SECONDS)
+    return needed
+
+
+def acknowledgement_cache_forget(*, version: GuideVersion, user: AbstractBaseUser) -> None:
+    """Forget whether this volunteer must read this version (they just did)."""
+    cache.delete(_acknowledged_key(version, user))
+
+
+def rendered_version(version: GuideVersion) -> RenderedGuide:
+    """A published version's HTML, rendered once."""
+    key = f"somos:guide-html:{version.pk}"
+    rendered = cache.get(key)
+    if rendered is None:
+        rendered = guide_render(version.body)
+        cache.set(key, rendered, CACHE_SECONDS)
+    return rendered

@@ -16,6 +16,7 @@ from django.utils.translation import override
 
 from campaigns.models import Record
 from guides.models import Acknowledgement, Guide, GuideQuestion, GuideVersion
+from guides.selectors import acknowledgement_cache_forget, guide_cache_forget
 from somos_site.accounts.models import Profile
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def guide_version_publish(
     """Publish a new version of the guide straight away, numbered after the last one."""
     Guide.objects.select_for_update().filter(pk=guide.pk).first()
     guide.versions.filter(published_at__isnull=True).delete()
+    transaction.on_commit(lambda: guide_cache_forget(campaign_id=guide.campaign_id))
     return GuideVersion.objects.create(
         guide=guide,
         number=_next_number(guide),
@@ -85,12 +87,14 @@ def guide_draft_publish(*, guide: Guide) -> GuideVersion:
         raise GuideNotReady(_("Write the guide before publishing it."))
     draft.published_at = timezone.now()
     draft.save(update_fields=["published_at"])
+    transaction.on_commit(lambda: guide_cache_forget(campaign_id=guide.campaign_id))
     return draft
 
 
 def guide_acknowledge(*, user: AbstractBaseUser, version: GuideVersion) -> Acknowledgement:
     """Record that the volunteer read this version (again is fine)."""
     acknowledgement, _created = Acknowledgement.objects.get_or_create(user=user, version=version)
+    acknowledgement_cache_forget(version=version, user=user)
     return acknowledgement
 
 

@@ -24,6 +24,7 @@ from guides.selectors import (
     inbox,
     published_versions,
     questions_of,
+    rendered_version,
     version_diff,
     version_stats,
 )
@@ -59,7 +60,7 @@ def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
         shown = next((v for v in versions if str(v.number) == request.GET["version"]), None)
         if shown is None:
             raise Http404
-    rendered = guide_render(shown.body) if shown else None
+    rendered = rendered_version(shown) if shown else None
     context = {
         "campaign": campaign,
         "guide": guide,
@@ -135,7 +136,7 @@ def guide_ask(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _visible(request, slug)
     guide = guide_of(campaign)
     version = current_version(guide)
-    sections = guide_render(version.body).sections if version else []
+    sections = rendered_version(version).sections if version else []
     form = QuestionForm(request.POST, sections=sections)
     if form.is_valid():
         record = None

@@ -210,6 +210,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # Every periodic schedule lives here (issues add theirs).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# Sessions are read on every request: from the cache first when Redis is there.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 CACHES = (
     {
         "default": {
@@ -281,6 +287,16 @@ ARGILLA_API_URL = os.environ.get("ARGILLA_API_URL", "")
 ARGILLA_API_KEY = os.environ.get("ARGILLA_API_KEY", "")
 if bool(ARGILLA_API_URL) != bool(ARGILLA_API_KEY):
     raise ImproperlyConfigured("Argilla needs both ARGILLA_API_URL and ARGILLA_API_KEY.")
+# Where Argilla reaches this site's webhook (https://…/argilla/webhook/); empty: no webhooks,
+# answers come through the periodic reconciliation only.
+ARGILLA_WEBHOOK_URL = os.environ.get("ARGILLA_WEBHOOK_URL", "")
+# The secret of a webhook registered by hand in Argilla (Somos stores the ones it registers).
+ARGILLA_WEBHOOK_SECRET = os.environ.get("ARGILLA_WEBHOOK_SECRET", "")
+ARGILLA_RECONCILE_SECONDS = int(os.environ.get("ARGILLA_RECONCILE_SECONDS", "30"))
+CELERY_BEAT_SCHEDULE["argilla-reconcile"] = {
+    "task": "annotation.tasks.argilla_reconcile_all_task",
+    "schedule": ARGILLA_RECONCILE_SECONDS,
+}
 
 # Transport security. SOMOS_HTTPS=false only for production-like runs on plain HTTP
 # (the test suite's loopback servers); `check --deploy` then rightly warns.
@@ -307,7 +323,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The Argilla SDK and its HTTP client log every request at INFO.
+        "httpx": {"level": "WARNING"},
+        "argilla.sdk": {"level": "WARNING"},
+    },
 }
 
 # Uploads: files bigger than this are refused before import.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("annotation.urls")),
     path("", include("dashboards.urls")),
     path("", include("guides.urls")),
+    path("", include("annotation.argilla_urls")),
+    path("", include("campaigns.review_urls")),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),

@@ -6,6 +6,7 @@ import factory
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from campaigns.demo import SAMPLE_DATA as SAMPLES
 from campaigns.importers.sources import Source
@@ -29,6 +30,12 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start every test with an empty cache: ids repeat across test databases."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -48,6 +48,10 @@ class Profile(models.Model):
     huggingface_username = models.CharField(
         _("Hugging Face username"), max_length=96, blank=True, db_index=True
     )
+    # Argilla sync: staff link a profile to an Argilla username (not editable by volunteers).
+    argilla_username = models.CharField(
+        _("Argilla username"), max_length=200, blank=True, db_index=True
+    )
     email_notifications = models.BooleanField(_("e-mail me answers and news"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,1 @@
+"""Two-way sync with Argilla; `gateway` is the only module that speaks to Argilla."""

@@ -1,0 +1,67 @@
+"""Argilla pages: the webhook endpoint, organizers' sync button, volunteers' annotator account."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from annotation.argilla import gateway
+from annotation.argilla.hooks import campaign_is_linked
+from annotation.argilla.users import NoArgillaWorkspace, argilla_annotator_request
+from annotation.argilla.webhooks import webhook_receive
+from campaigns.access import organizer_required
+from campaigns.models import Campaign
+
+MAX_WEBHOOK_BODY = 2 * 2**20
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    """Anyone may call it; only deliveries signed with Somos's webhook secret do anything."""
+    body = request.body
+    if len(body) > MAX_WEBHOOK_BODY:
+        return JsonResponse({"detail": "too large"}, status=413)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    outcome = webhook_receive(body=body, headers=headers)
+    return JsonResponse({"detail": outcome.detail}, status=outcome.status_code)
+
+
+@require_POST
+@organizer_required
+def sync_start(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers of the campaign: queue a full sync now."""
+    from annotation.tasks import argilla_sync_task
+
+    if not campaign_is_linked(campaign):
+        messages.error(request, _("Set the campaign's Argilla workspace and dataset first."))
+    else:
+        try:
+            argilla_sync_task.delay(campaign.pk, trigger="organizer")
+            messages.success(request, _("The sync with Argilla has started."))
+        except Exception:
+            messages.error(request, _("The sync with Argilla failed; see the list of runs."))
+    return redirect("campaign_manage", slug=campaign.slug)
+
+
+@login_required
+def annotator(request: HttpRequest) -> HttpResponse:
+    """Signed-in volunteers: ask for an Argilla annotator account; see it once."""
+    access = None
+    if request.method == "POST" and gateway.configured():
+        try:
+            access = argilla_annotator_request(user=request.user)
+        except NoArgillaWorkspace as exc:
+            messages.error(request, str(exc))
+        except (gateway.ArgillaUnavailable, gateway.ArgillaRejected):
+            messages.error(request, _("Argilla is not answering right now. Try again later."))
+    return render(
+        request,
+        "annotation/argilla_annotator.html",
+        {"access": access, "argilla_on": gateway.configured()},
+    )

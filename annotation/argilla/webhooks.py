@@ -1,0 +1,109 @@
+"""Receive Argilla's webhook deliveries: verify, drop replays, apply the answer they carry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotation.argilla import answers, gateway, sync, users
+from annotation.argilla.models import ArgillaDatasetLink, ArgillaWebhook, WebhookDelivery
+from annotation.models import Response
+from annotation.validation import ResponseInvalid
+from campaigns.models import Record
+
+logger = logging.getLogger(__name__)
+
+# Standard Webhooks refuses timestamps more than five minutes off, so ids older than a day
+# can never come back as a valid replay.
+DELIVERY_KEEP = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    status_code: int
+    detail: str
+
+
+def webhook_receive(*, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
+    """Verify one delivery and apply it once; a replayed or forged one changes nothing."""
+    secrets = list(ArgillaWebhook.objects.order_by("-id").values_list("secret", flat=True))
+    if settings.ARGILLA_WEBHOOK_SECRET:
+        secrets.append(settings.ARGILLA_WEBHOOK_SECRET)
+    try:
+        payload = gateway.webhook_verify(body=body, headers=headers, secrets_=secrets)
+    except gateway.WebhookRejected as exc:
+        return WebhookOutcome(401, f"rejected: {exc}")
+    message_id = headers.get("webhook-id", "")[:100]
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                delivery = WebhookDelivery.objects.create(
+                    message_id=message_id,
+                    event=str(payload.get("type", ""))[:40],
+                    status=WebhookDelivery.Status.IGNORED,
+                )
+        except IntegrityError:
+            return WebhookOutcome(409, "already received")
+        # Anything unexpected rolls the delivery back too, so Argilla's retry is applied.
+        status, detail = _event_apply(payload)
+        delivery.status, delivery.detail = status, detail[:500]
+        delivery.save(update_fields=["status", "detail"])
+    return WebhookOutcome(200, detail)
+
+
+def _event_apply(payload: Mapping) -> tuple[str, str]:
+    event = gateway.event_parse(payload, schema_for=sync.schema_for_dataset())
+    if event is None:
+        return WebhookDelivery.Status.IGNORED, "not about a Somos dataset"
+    link = ArgillaDatasetLink.objects.select_related("campaign").get(dataset_id=event.dataset_id)
+    record = Record.objects.filter(campaign=link.campaign, external_id=event.external_id).first()
+    if record is None:
+        return WebhookDelivery.Status.IGNORED, f"no record {event.external_id}"
+    if event.type == "record.completed":
+        return _record_completed(link=link, record=record, event=event)
+    incoming = event.response
+    user = users.somos_user_for(argilla_user_id=incoming.user_id, username=incoming.username)
+    if event.type == "response.deleted":
+        withdrawn = answers.response_withdraw(record=record, user=user, deleted_at=event.timestamp)
+        return WebhookDelivery.Status.APPLIED, "withdrawn" if withdrawn else "kept"
+    try:
+        outcome = answers.response_apply(record=record, user=user, incoming=incoming)
+    except ResponseInvalid as exc:
+        return WebhookDelivery.Status.IGNORED, f"invalid: {exc}"
+    if outcome == answers.Applied.SOMOS_NEWER:
+        from annotation.tasks import argilla_response_push_task
+
+        answer = Response.objects.get(record=record, user=user)
+        transaction.on_commit(lambda: argilla_response_push_task.delay(answer.pk))
+    return WebhookDelivery.Status.APPLIED, outcome
+
+
+def _record_completed(*, link, record, event) -> tuple[str, str]:
+    # The event carries no answers: fetch them, and catch any a lost delivery missed.
+    schema = gateway.campaign_schema(campaign=link.campaign)
+    item = gateway.record_get(record_id=event.record_id, schema=schema)
+    if item is None:
+        return WebhookDelivery.Status.IGNORED, "record gone"
+    pulled = 0
+    for incoming in item.responses:
+        user = users.somos_user_for(argilla_user_id=incoming.user_id)
+        try:
+            outcome = answers.response_apply(record=record, user=user, incoming=incoming)
+        except ResponseInvalid:
+            continue
+        pulled += outcome == answers.Applied.APPLIED
+    return WebhookDelivery.Status.APPLIED, f"pulled {pulled}"
+
+
+def deliveries_prune() -> int:
+    """Forget delivery ids too old to be replayed; return how many."""
+    deleted, _per_model = WebhookDelivery.objects.filter(
+        received_at__lt=timezone.now() - DELIVERY_KEEP
+    ).delete()
+    return deleted

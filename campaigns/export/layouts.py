@@ -1,0 +1,267 @@
+"""Write records back in their source's layout, with the validated text in place.
+
+One layout per preset: which original row to start from, the columns and their types
+(what lm-evaluation-harness's okapi tasks read), the split each record goes to, and the
+dataset's source and license for the card.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from datasets import Features, List, Value
+
+REVIEW_USER = "somos:review"
+CONSENSUS_USER = "somos:consensus"
+_LETTERS = "abcde"
+_SPLIT_NAME = re.compile(r"\W+")
+
+
+class ExportRecord(NamedTuple):
+    """One record to write: its original row, metadata and final text per piece."""
+
+    external_id: str
+    metadata: dict
+    original: dict
+    text: dict[str, str]
+    validated: bool
+    reviewed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How one preset's records are written back."""
+
+    preset: str
+    # Which part of Record.source_row holds the row to rebuild; None when the record's
+    # external id and metadata hold all the layout needs (saves reading every row back).
+    original_key: str | None
+    features: Features | None
+    split_of: Callable[[ExportRecord], str]
+    row_of: Callable[[ExportRecord], dict]
+    default_split: str
+    harness: str | None
+    license: str
+    source: str
+
+
+def split_name(value: object, default: str) -> str:
+    """Return a split name `datasets` accepts (letters, digits, underscores)."""
+    name = _SPLIT_NAME.sub("_", str(value or "")).strip("_")
+    return name or default
+
+
+def _options(record: ExportRecord, letters: str) -> dict[str, str]:
+    # option_e stays a column even for four options: the harness reads it directly.
+    return {f"option_{letter}": record.text.get(f"option_{letter}", "") for letter in letters}
+
+
+def _answer(record: ExportRecord) -> str:
+    # The importer keeps the Okapi answer letter in the metadata and the Okapi id as the
+    # external id.
+    return str(record.metadata.get("answer") or "")
+
+
+def _arc_row(record: ExportRecord) -> dict:
+    return {
+        "id": record.external_id,
+        "instruction": record.text.get("question", ""),
+        **_options(record, _LETTERS),
+        "answer": _answer(record),
+    }
+
+
+def _mmlu_row(record: ExportRecord) -> dict:
+    return {
+        "id": record.external_id,
+        "instruction": record.text.get("question", ""),
+        **_options(record, _LETTERS[:4]),
+        "answer": _answer(record),
+    }
+
+
+def _mmlu_split(record: ExportRecord) -> str:
+    # Okapi names MMLU's few-shot split "dev"; the harness's m_mmlu takes few-shot from "train".
+    split = split_name(record.metadata.get("split"), "test")
+    return "train" if split == "dev" else split
+
+
+def _hellaswag_split(record: ExportRecord) -> str:
+    split = split_name(record.metadata.get("split"), "val")
+    return "val" if split == "validation" else split
+
+
+def _hellaswag_row(record: ExportRecord) -> dict:
+    text = record.text
+    endings = [
+        text[name]
+        for name in sorted(
+            (name for name in text if name.startswith("ending_")),
+            key=lambda name: int(name.removeprefix("ending_")),
+        )
+    ]
+    ctx_a, ctx_b = text.get("ctx_a", ""), text.get("ctx_b", "")
+    metadata = record.metadata
+    # The importer keys HellaSwag records by `ind` and keeps label, split, split_type and
+    # source_id in the metadata.
+    return {
+        "ind": int(record.external_id),
+        "activity_label": text.get("activity_label", ""),
+        "ctx_a": ctx_a,
+        "ctx_b": ctx_b,
+        # HellaSwag's ctx is ctx_a and ctx_b joined; rebuilt so it carries the validated text.
+        "ctx": f"{ctx_a} {ctx_b}" if ctx_b else ctx_a,
+        "endings": endings,
+        "source_id": str(metadata.get("source_id") or ""),
+        "split": _hellaswag_split(record),
+        "split_type": str(metadata.get("split_type") or ""),
+        "label": str(metadata.get("label", "")).strip(),
+    }
+
+
+def _dibt_row(record: ExportRecord) -> dict:
+    original = record.original
+    metadata = original.get("metadata")
+    suggestion_metadata = original.get("target-suggestion-metadata") or {}
+    target = []
+    if record.validated:
+        target.append(
+            {
+                "user_id": REVIEW_USER if record.reviewed else CONSENSUS_USER,
+                "value": record.text.get("prompt", ""),
+                "status": "submitted",
+            }
+        )
+    return {
+        "source": original.get("source", ""),
+        "target": target,
+        "target-suggestion": original.get("target-suggestion", ""),
+        "target-suggestion-metadata": {
+            "type": suggestion_metadata.get("type"),
+            "score": suggestion_metadata.get("score"),
+            "agent": suggestion_metadata.get("agent"),
+        },
+        "external_id": str(original.get("external_id") or record.external_id),
+        "metadata": metadata
+        if isinstance(metadata, str) or metadata is None
+        else json.dumps(metadata, ensure_ascii=False),
+    }
+
+
+def _generic_row(record: ExportRecord) -> dict:
+    row = dict(record.original)
+    row.update(record.text)
+    return row
+
+
+def _string_columns(*names: str) -> dict[str, Value]:
+    return {name: Value("string") for name in names}
+
+
+_OKAPI_LICENSE = "cc-by-nc-4.0"
+
+LAYOUTS: dict[str, Layout] = {
+    layout.preset: layout
+    for layout in (
+        Layout(
+            preset="okapi_arc",
+            original_key=None,
+            features=Features(
+                _string_columns(
+                    "id", "instruction", *(f"option_{letter}" for letter in _LETTERS), "answer"
+                )
+            ),
+            split_of=lambda record: split_name(record.metadata.get("split"), "validation"),
+            row_of=_arc_row,
+            default_split="validation",
+            harness="arc",
+            license=_OKAPI_LICENSE,
+            source=(
+                "Okapi's Spanish ARC-Challenge (CC BY-NC 4.0), a machine translation of AI2's"
+                " ARC (CC BY-SA 4.0)"
+            ),
+        ),
+        Layout(
+            preset="okapi_mmlu",
+            original_key=None,
+            features=Features(
+                _string_columns(
+                    "id", "instruction", *(f"option_{letter}" for letter in _LETTERS[:4]), "answer"
+                )
+            ),
+            split_of=_mmlu_split,
+            row_of=_mmlu_row,
+            default_split="test",
+            harness="mmlu",
+            license=_OKAPI_LICENSE,
+            source="Okapi's Spanish MMLU (CC BY-NC 4.0), a machine translation of MMLU (MIT)",
+        ),
+        Layout(
+            preset="okapi_hellaswag",
+            original_key=None,
+            features=Features(
+                {
+                    "ind": Value("int64"),
+                    **_string_columns("activity_label", "ctx_a", "ctx_b", "ctx"),
+                    "endings": List(Value("string")),
+                    **_string_columns("source_id", "split", "split_type", "label"),
+                }
+            ),
+            split_of=_hellaswag_split,
+            row_of=_hellaswag_row,
+            default_split="val",
+            harness="hellaswag",
+            license=_OKAPI_LICENSE,
+            source=(
+                "Okapi's Spanish HellaSwag (CC BY-NC 4.0), a machine translation of HellaSwag (MIT)"
+            ),
+        ),
+        Layout(
+            preset="dibt_prompts",
+            original_key="row",
+            features=Features(
+                {
+                    "source": Value("string"),
+                    "target": List(_string_columns("user_id", "value", "status")),
+                    "target-suggestion": Value("string"),
+                    "target-suggestion-metadata": {
+                        "type": Value("string"),
+                        "score": Value("float64"),
+                        "agent": Value("string"),
+                    },
+                    "external_id": Value("string"),
+                    "metadata": Value("string"),
+                }
+            ),
+            split_of=lambda record: "train",
+            row_of=_dibt_row,
+            default_split="train",
+            harness=None,
+            license="other",
+            source=(
+                "Data Is Better Together's Multilingual Prompt Evaluation Project prompts"
+                " (see DIBT/MPEP_SPANISH for their terms)"
+            ),
+        ),
+        Layout(
+            preset="generic",
+            original_key="row",
+            features=None,
+            split_of=lambda record: "train",
+            row_of=_generic_row,
+            default_split="train",
+            harness=None,
+            license="unknown",
+            source="A dataset imported with a column mapping",
+        ),
+    )
+}
+
+
+def layout_get(preset: str) -> Layout:
+    """Return the export layout of a preset."""
+    return LAYOUTS[preset]
