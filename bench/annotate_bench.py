@@ -249,15 +249,28 @@ class Server:
     log: Path
 
 
-def servers_start(*, ports: list[int], environment: dict[str, str], logs: Path) -> list[Server]:
-    """Start one daphne process per port and wait until each answers."""
+def server_command(server: str, port: int) -> list[str]:
+    """The command line of one ASGI worker on this port."""
+    if server == "uvicorn":
+        return [
+            str(Path(sys.executable).with_name("uvicorn")),
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+            "--loop", "uvloop", "--http", "httptools", "somos_site.asgi:application",
+        ]  # fmt: skip
     daphne = str(Path(sys.executable).with_name("daphne"))
+    return [daphne, "-v", "0", "-b", "127.0.0.1", "-p", str(port), "somos_site.asgi:application"]
+
+
+def servers_start(
+    *, ports: list[int], environment: dict[str, str], logs: Path, server: str = "daphne"
+) -> list[Server]:
+    """Start one ASGI process per port and wait until each answers."""
     servers = []
     for port in ports:
-        log = logs / f"daphne-{port}.log"
+        log = logs / f"{server}-{port}.log"
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [daphne, "-b", "127.0.0.1", "-p", str(port), "somos_site.asgi:application"],
+                server_command(server, port),
                 cwd=ROOT,
                 env=environment,
                 stdout=output,
@@ -598,6 +611,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--server", choices=["daphne", "uvicorn"], default="daphne", help="the ASGI server"
+    )
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--saturation-seconds", type=float, default=15)
     parser.add_argument("--records", type=int, default=20_000)
@@ -634,6 +650,7 @@ def main() -> None:
                 ports=free_ports(args.workers),
                 environment={**environment, **overlay},
                 logs=Path(logs),
+                server=args.server,
             )
             try:
                 paced_samples, saturated_samples, elapsed, acknowledged = asyncio.run(
@@ -686,7 +703,8 @@ def main() -> None:
         world_clear([session_key for _user, session_key in logged_in])
 
     print(
-        f"volunteers={args.volunteers} workers={args.workers} database={args.database}"
+        f"volunteers={args.volunteers} workers={args.workers} server={args.server}"
+        f" database={args.database}"
         f" p50_ms={percentile(paced_samples.pair_ms, 0.5):.1f} p95_ms={p95:.1f}"
         f" p99_ms={percentile(paced_samples.pair_ms, 0.99):.1f}"
         f" max_submits_per_s={submits_per_s:.0f} errors={sum(errors.values())}"

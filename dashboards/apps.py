@@ -7,7 +7,3 @@ from django.utils.translation import gettext_lazy as _
 class DashboardsConfig(AppConfig):
     name = "dashboards"
     verbose_name = _("Dashboards")
-
-    def ready(self) -> None:
-        # Registers the Dash apps with django-plotly-dash.
-        from dashboards import dash_apps  # noqa: F401

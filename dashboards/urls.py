@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboards import views
+# Importing the Dash apps registers them with django-plotly-dash; here rather than at start-up
+# so that management commands and workers do not pay for loading Dash.
+from dashboards import dash_apps, views  # noqa: F401
 
 urlpatterns = [
     path("dashboard/", views.global_dashboard, name="global_dashboard"),

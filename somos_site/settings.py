@@ -76,7 +76,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "daphne",
+    # daphne's runserver serves websockets too; production runs the daphne command itself,
+    # so other processes (commands, workers) need not load it.
+    *([] if PRODUCTION else ["daphne"]),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
