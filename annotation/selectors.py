@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from annotation.models import Response
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
+from campaigns.selectors import campaign_questions
 from dashboards.models import ContributorCounter
 from dashboards.selectors import MILESTONE_EVERY, campaign_progress
 from guides.selectors import current_version_of, rendered_version
@@ -39,7 +40,7 @@ def annotation_context(
     response = Response.objects.filter(record=record, user=user).first()
     if values is None:
         values = dict(response.values) if response else {}
-    questions = list(campaign.questions.all())
+    questions = campaign_questions(campaign)
     correction_for = {q.field: q for q in questions if q.kind == q.Kind.TEXT and q.field}
     preset = preset_get(campaign.preset)
     pieces = []

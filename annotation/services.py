@@ -23,6 +23,7 @@ from annotation.models import Participation, Response, ResponseRevision
 from annotation.validation import response_values_clean
 from campaigns.consensus import consensus_compute
 from campaigns.models import Campaign, Record
+from campaigns.selectors import campaign_questions
 from dashboards.services import (
     campaign_counters_move,
     contributor_counters_lock,
@@ -113,7 +114,7 @@ def _response_write(
         raise AnnotationClosed(_("This campaign is not taking answers now."))
     clean = response_values_clean(
         record=record,
-        questions=campaign.questions.all(),
+        questions=campaign_questions(campaign),
         values=values,
         require_answers=status == Response.Status.SUBMITTED,
     )

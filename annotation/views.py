@@ -33,6 +33,7 @@ from annotation.services import (
 )
 from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
+from campaigns.selectors import campaign_questions
 from guides.selectors import must_acknowledge
 
 _SHOWN_AT_SALT = "annotation.shown-at"
@@ -70,7 +71,11 @@ def _guide_first(request: HttpRequest, campaign: Campaign) -> HttpResponse | Non
 def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed-in users: the next record this volunteer should answer."""
     campaign = _active_campaign(slug)
-    campaign_join(campaign=campaign, user=request.user)
+    # Joining is idempotent; the session spares the query on every next record.
+    joined = f"joined:{campaign.pk}"
+    if not request.session.get(joined):
+        campaign_join(campaign=campaign, user=request.user)
+        request.session[joined] = True
     if guide_redirect := _guide_first(request, campaign):
         return guide_redirect
     record = next_record_for(campaign=campaign, user=request.user)
@@ -140,7 +145,7 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
 
 def _values_from(request: HttpRequest, campaign: Campaign) -> dict[str, object]:
     values: dict[str, object] = {}
-    for question in campaign.questions.all():
+    for question in campaign_questions(campaign):
         if question.kind == question.Kind.MULTI_LABEL:
             chosen = request.POST.getlist(question.name)
             if chosen:

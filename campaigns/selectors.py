@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from campaigns.importers.presets import preset_get
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Question
 
 
 def campaigns_for_home() -> QuerySet[Campaign]:
@@ -51,3 +52,21 @@ def records_preview(*, campaign: Campaign, limit: int) -> list[dict]:
         }
         for record in campaign.records.order_by("id")[:limit]
     ]
+
+
+def _questions_key(campaign_id: int) -> str:
+    return f"somos:questions:{campaign_id}"
+
+
+def campaign_questions(campaign: Campaign) -> list[Question]:
+    """The campaign's questions in order; every annotate request reads them, so cached."""
+    questions = cache.get(_questions_key(campaign.pk))
+    if questions is None:
+        questions = list(campaign.questions.all())
+        cache.set(_questions_key(campaign.pk), questions, 600)
+    return questions
+
+
+def campaign_questions_forget(*, campaign_id: int) -> None:
+    """Drop the cached questions after they change."""
+    cache.delete(_questions_key(campaign_id))

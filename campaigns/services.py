@@ -17,6 +17,7 @@ from campaigns.importers.sources import Source
 from campaigns.leaderboard_registry import TABLE_5
 from campaigns.models import Campaign, ImportRun, LeaderboardDataset, Question, Record
 from campaigns.record_writer import records_write
+from campaigns.selectors import campaign_questions_forget
 from dashboards.models import CampaignCounter
 from guides.models import Guide
 
@@ -197,6 +198,7 @@ def questions_update(*, campaign: Campaign, changes: dict[int, dict[str, object]
         for name, value in fields.items():
             setattr(question, name, value)
         question.save(update_fields=list(fields))
+    transaction.on_commit(lambda: campaign_questions_forget(campaign_id=campaign.pk))
 
 
 def campaign_organizer_add(*, campaign: Campaign, user: AbstractBaseUser) -> None:

@@ -53,8 +53,9 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     # 1: accept the translation as it is.
     answered.append(_record_id(page))
     page.keyboard.press("1")
-    page.keyboard.press("Control+Enter")
-    page.wait_for_selector("text=¡Gracias! Se ha guardado tu respuesta.")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
 
     # 2: correct the question's translation, then call it minor fixes.
     answered.append(_record_id(page))
@@ -64,19 +65,22 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     screenshot(page, "annotate_correction")
     page.keyboard.press("Escape")
     page.keyboard.press("2")
-    page.keyboard.press("Control+Enter")
-    page.wait_for_selector("text=¡Gracias! Se ha guardado tu respuesta.")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
 
     # 3: skip one.
     skipped = _record_id(page)
-    page.keyboard.press("s")
-    page.wait_for_selector("text=Saltado.")
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    assert page.get_by_text("Saltado.").is_visible()
 
     # 4: one more accepted.
     answered.append(_record_id(page))
     page.keyboard.press("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("text=¡Gracias! Se ha guardado tu respuesta.")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
     held = _record_id(page)
 
     assert skipped not in answered and held not in [*answered, skipped]
@@ -108,8 +112,9 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     while second.locator("#annotate-form").count():
         offered.append(_record_id(second))
         second.keyboard.press("1")
-        second.keyboard.press("Control+Enter")
-        second.wait_for_load_state()
+        # The submit and the redirect to the next record end in a new page.
+        with second.expect_navigation():
+            second.keyboard.press("Control+Enter")
     assert second.get_by_role("heading", name="No te queda nada por aquí. ¡Gracias!").is_visible()
     assert offered == [skipped]
     context.close()
