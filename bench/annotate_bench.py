@@ -33,9 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from scratch import database_create, say
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_annotate_bench"
@@ -46,11 +44,6 @@ BUDGET_P95_MS = 50.0
 READY_TIMEOUT_S = 60.0
 WORDS_EN = ["which", "energy", "cell", "planet", "water", "force", "light", "plant", "heat"]
 WORDS_ES = ["cuál", "energía", "célula", "planeta", "agua", "fuerza", "luz", "planta", "calor"]
-
-
-def say(message: str) -> None:
-    """Print one progress line at once."""
-    print(message, flush=True)
 
 
 def text(words: list[str], seed: int, count: int) -> str:
@@ -96,16 +89,6 @@ def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:
                 + "\n"
             )
     return english, spanish
-
-
-def database_create(dsn: str) -> None:
-    """Create the benchmark database if it does not exist."""
-    name = conninfo_to_dict(dsn)["dbname"]
-    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            say(f"created database {name}")
 
 
 def server_environment(*, dsn: str, redis: str) -> dict[str, str]:

@@ -19,9 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from scratch import database_create, say
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,23 +57,8 @@ WORDS_ES = [
 ]
 
 
-def say(message: str) -> None:
-    """Print one progress line at once."""
-    print(message, flush=True)
-
-
 def text(words: list[str], seed: int, count: int) -> str:
     return " ".join(words[(seed * 7 + i * 3) % len(words)] for i in range(count))
-
-
-def database_create(dsn: str) -> None:
-    """Create the benchmark database if it does not exist."""
-    name = conninfo_to_dict(dsn)["dbname"]
-    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            say(f"created database {name}")
 
 
 def django_setup(dsn: str) -> None:

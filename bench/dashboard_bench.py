@@ -35,9 +35,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from scratch import database_create, say
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_dashboard_bench"
@@ -75,11 +73,6 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SHOWN_AT_INPUT = re.compile(r'name="shown_at" value="([^"]+)"')
 
 
-def say(message: str) -> None:
-    """Print one progress line at once."""
-    print(message, flush=True)
-
-
 def summary(samples: list[float]) -> tuple[float, float]:
     """Return the median and 95th percentile of samples."""
     if len(samples) == 1:
@@ -107,19 +100,6 @@ def timed(action: Callable[[], object], *, repeat: int, warmup: int = 10) -> lis
         action()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def database_create(dsn: str) -> None:
-    """Create the scratch database if it does not exist; refuse names without "bench"."""
-    name = conninfo_to_dict(dsn)["dbname"]
-    # A rebuild flushes every table of this database.
-    if "bench" not in name:
-        raise SystemExit(f"refusing to use {name!r}: the scratch database name must say bench")
-    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            say(f"created database {name}")
 
 
 def django_setup(*, dsn: str, redis_url: str) -> None:

@@ -22,8 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from scratch import database_create, say
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench"
@@ -75,11 +74,6 @@ WORDS_ES = [
 ]
 
 
-def say(message: str) -> None:
-    """Print one progress line at once."""
-    print(message, flush=True)
-
-
 def text(words: list[str], seed: int, count: int) -> str:
     """Return a deterministic sentence of count words chosen by seed."""
     return " ".join(words[(seed * 7 + step * 3) % len(words)] for step in range(count))
@@ -121,16 +115,6 @@ def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:
             }
             es.write(json.dumps(spanish_row, ensure_ascii=False) + "\n")
     return english, spanish
-
-
-def database_create(dsn: str) -> None:
-    """Create the benchmark database if it does not exist."""
-    name = conninfo_to_dict(dsn)["dbname"]
-    with psycopg.connect(make_conninfo(dsn, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            say(f"created database {name}")
 
 
 def django_setup(dsn: str) -> None:
