@@ -16,23 +16,27 @@ from django.utils import translation
 
 from annotation.models import Response
 from campaigns import record_writer
-from campaigns.demo import SAMPLE_DATA
 from campaigns.importers.presets import preset_get
 from campaigns.importers.records import ImportRejected
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign, ImportRun, Record
 from campaigns.services import campaign_create, records_import
 from dashboards.models import CampaignCounter
+from tests.campaigns.files import (
+    ARC_EN,
+    ARC_ES,
+    HELLASWAG_EN,
+    MMLU_EN,
+    MMLU_ES,
+    MPEP,
+    hellaswag_spanish,
+    load,
+    write_jsonl,
+)
 from tests.conftest import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ARC_EN = SAMPLE_DATA / "arc_challenge_validation_en.jsonl"
-ARC_ES = SAMPLE_DATA / "okapi_arc_challenge_validation_es.jsonl"
-MMLU_EN = SAMPLE_DATA / "mmlu_validation_en.jsonl"
-MMLU_ES = SAMPLE_DATA / "okapi_mmlu_val_es.jsonl"
-HELLASWAG_EN = SAMPLE_DATA / "hellaswag_validation_en.jsonl"
-MPEP = SAMPLE_DATA / "mpep_spanish_schema_example.jsonl"
 MAPPING = {"id": "clave", "pairs": [["en", "es"]], "metadata": ["tema"]}
 
 
@@ -40,15 +44,6 @@ MAPPING = {"id": "clave", "pairs": [["en", "es"]], "metadata": ["tema"]}
 def english():
     with translation.override("en"):
         yield
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 def write_csv(path: Path, rows: list[list[str]]) -> Path:
@@ -85,19 +80,6 @@ def stored_rows(campaign: Campaign) -> list[tuple]:
             [campaign.pk],
         )
         return cursor.fetchall()
-
-
-def hellaswag_spanish(rows: list[dict]) -> list[dict]:
-    """Make an Okapi-layout Spanish file from English rows by tagging every string."""
-    tagged = []
-    for row in rows:
-        copy = dict(row, split="val")
-        for field in ("activity_label", "ctx_a", "ctx_b"):
-            copy[field] = f"[es] {row[field]}"
-        copy["ctx"] = f"{copy['ctx_a']} {copy['ctx_b']}"
-        copy["endings"] = [f"[es] {ending}" for ending in row["endings"]]
-        tagged.append(copy)
-    return tagged
 
 
 def test_records_import_okapi_arc_aligns_every_shipped_pair():

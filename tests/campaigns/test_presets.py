@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import random
 import tracemalloc
 from pathlib import Path
@@ -16,29 +15,23 @@ from hypothesis import strategies as st
 from campaigns.importers.presets import PRESETS, piece_label, preset_get
 from campaigns.importers.records import ImportRejected, Piece, Problem
 from campaigns.importers.sources import Source
-
-SAMPLES = Path(__file__).resolve().parents[2] / "campaigns" / "sample_data"
-ARC_EN = SAMPLES / "arc_challenge_validation_en.jsonl"
-ARC_ES = SAMPLES / "okapi_arc_challenge_validation_es.jsonl"
-MMLU_EN = SAMPLES / "mmlu_validation_en.jsonl"
-MMLU_ES = SAMPLES / "okapi_mmlu_val_es.jsonl"
-HELLASWAG_EN = SAMPLES / "hellaswag_validation_en.jsonl"
-MPEP = SAMPLES / "mpep_spanish_schema_example.jsonl"
+from tests.campaigns.files import (
+    ARC_EN,
+    ARC_ES,
+    HELLASWAG_EN,
+    MMLU_EN,
+    MMLU_ES,
+    MPEP,
+    hellaswag_spanish,
+    load,
+    write_jsonl,
+)
 
 
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):
         yield
-
-
-def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -83,19 +76,6 @@ def arc_files(tmp_path: Path, pairs: list[tuple[dict, dict]]) -> tuple[Path, Pat
         write_jsonl(tmp_path / "arc_en.jsonl", [pair[0] for pair in pairs]),
         write_jsonl(tmp_path / "arc_es.jsonl", [pair[1] for pair in pairs]),
     )
-
-
-def hellaswag_spanish(rows: list[dict]) -> list[dict]:
-    """Make an Okapi-layout Spanish file from English rows by tagging every string."""
-    tagged = []
-    for row in rows:
-        copy = dict(row, split="val")
-        for field in ("activity_label", "ctx_a", "ctx_b"):
-            copy[field] = f"[es] {row[field]}"
-        copy["ctx"] = f"{copy['ctx_a']} {copy['ctx_b']}"
-        copy["endings"] = [f"[es] {ending}" for ending in row["endings"]]
-        tagged.append(copy)
-    return tagged
 
 
 def test_preset_get_returns_registered_presets():

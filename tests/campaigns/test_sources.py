@@ -19,6 +19,7 @@ from campaigns.importers.sources import (
     source_format,
     source_rows,
 )
+from tests.campaigns.files import write_jsonl
 
 SAMPLES = Path(__file__).resolve().parents[2] / "campaigns" / "sample_data"
 
@@ -27,11 +28,6 @@ SAMPLES = Path(__file__).resolve().parents[2] / "campaigns" / "sample_data"
 def english():
     with translation.override("en"):
         yield
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
 
 
 def rejection(source: Source) -> ImportRejected:
