@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from scratch import database_create, say
+from scratch import database_create, say, text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_annotate_bench"
@@ -44,11 +44,6 @@ BUDGET_P95_MS = 50.0
 READY_TIMEOUT_S = 60.0
 WORDS_EN = ["which", "energy", "cell", "planet", "water", "force", "light", "plant", "heat"]
 WORDS_ES = ["cuál", "energía", "célula", "planeta", "agua", "fuerza", "luz", "planta", "calor"]
-
-
-def text(words: list[str], seed: int, count: int) -> str:
-    """Return a deterministic sentence of count words chosen by seed."""
-    return " ".join(words[(seed * 7 + step * 3) % len(words)] for step in range(count))
 
 
 def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:

@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from scratch import database_create, say
+from scratch import database_create, django_setup, say, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,25 +57,9 @@ WORDS_ES = [
 ]
 
 
-def text(words: list[str], seed: int, count: int) -> str:
-    return " ".join(words[(seed * 7 + i * 3) % len(words)] for i in range(count))
-
-
-def django_setup(dsn: str) -> None:
-    """Point the production settings at the benchmark database, then set Django up."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="somos_site.settings",
-        DATABASE_URL=dsn,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
-        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
-        ALLOWED_HOSTS="localhost",
-        SOMOS_HTTPS="false",
-        ARGILLA_API_URL="http://127.0.0.1:1",
-        ARGILLA_API_KEY="set-per-server",
-    )
-    import django
-
-    django.setup()
+def argilla_setup(dsn: str) -> None:
+    """Set Django up on the scratch database with Argilla on (the server comes later)."""
+    django_setup(dsn, ARGILLA_API_URL="http://127.0.0.1:1", ARGILLA_API_KEY="set-per-server")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -198,7 +182,7 @@ def main() -> None:
     args = parser.parse_args()
 
     database_create(args.dsn)
-    django_setup(args.dsn)
+    argilla_setup(args.dsn)
     import logging
 
     from django.conf import settings

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from scratch import database_create, say
+from scratch import database_create, django_setup, say
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_dashboard_bench"
@@ -100,24 +100,6 @@ def timed(action: Callable[[], object], *, repeat: int, warmup: int = 10) -> lis
         action()
         samples.append((time.perf_counter() - started) * 1000)
     return samples
-
-
-def django_setup(*, dsn: str, redis_url: str) -> None:
-    """Point the production settings at the scratch database and Redis, then set Django up."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="somos_site.settings",
-        DATABASE_URL=dsn,
-        REDIS_URL=redis_url,
-        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SOMOS_HTTPS="false",
-        SOMOS_STATIC_MANIFEST="false",
-        LOG_LEVEL="WARNING",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def build_marker(*, responses: int, volunteers: int) -> str:
@@ -801,7 +783,7 @@ def main() -> None:
         parser.error("--submits must be at least 1")
 
     database_create(args.dsn)
-    django_setup(dsn=args.dsn, redis_url=args.redis)
+    django_setup(args.dsn, REDIS_URL=args.redis, LOG_LEVEL="WARNING")
     from django.core.cache import cache
     from django.core.management import call_command
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from scratch import database_create, say
+from scratch import database_create, django_setup, say
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench_export"
@@ -34,20 +33,9 @@ def text(seed: int, count: int) -> str:
     return " ".join(WORDS[(seed * 7 + step * 3) % len(WORDS)] for step in range(count))
 
 
-def django_setup(dsn: str) -> None:
-    """Point the production settings at the benchmark database, then set Django up."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="somos_site.settings",
-        DATABASE_URL=dsn,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
-        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
-        ALLOWED_HOSTS="localhost",
-        SOMOS_HTTPS="false",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+def export_setup(dsn: str) -> None:
+    """Set Django up on the scratch database, without datasets' progress bars."""
+    django_setup(dsn)
     from datasets.utils.logging import disable_progress_bar
 
     disable_progress_bar()
@@ -227,7 +215,7 @@ def main() -> None:
     args = parser.parse_args()
 
     database_create(args.dsn)
-    django_setup(args.dsn)
+    export_setup(args.dsn)
     from django.core.management import call_command
     from django.db import connection
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from scratch import database_create, say
+from scratch import database_create, django_setup, say, text
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench"
@@ -74,11 +74,6 @@ WORDS_ES = [
 ]
 
 
-def text(words: list[str], seed: int, count: int) -> str:
-    """Return a deterministic sentence of count words chosen by seed."""
-    return " ".join(words[(seed * 7 + step * 3) % len(words)] for step in range(count))
-
-
 def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:
     """Write N English and Okapi Spanish MMLU rows; return both paths."""
     english = directory / "mmlu_en.jsonl"
@@ -115,22 +110,6 @@ def files_write(*, directory: Path, rows: int) -> tuple[Path, Path]:
             }
             es.write(json.dumps(spanish_row, ensure_ascii=False) + "\n")
     return english, spanish
-
-
-def django_setup(dsn: str) -> None:
-    """Point the production settings at the benchmark database, then set Django up."""
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="somos_site.settings",
-        DATABASE_URL=dsn,
-        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
-        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
-        ALLOWED_HOSTS="localhost",
-        SOMOS_HTTPS="false",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def leftovers_drop() -> None:

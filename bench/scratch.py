@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def say(message: str) -> None:
@@ -23,3 +29,26 @@ def database_create(dsn: str) -> None:
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             say(f"created database {name}")
+
+
+def text(words: list[str], seed: int, count: int) -> str:
+    """Return a deterministic sentence of count words chosen by seed."""
+    return " ".join(words[(seed * 7 + step * 3) % len(words)] for step in range(count))
+
+
+def django_setup(dsn: str, **environment: str) -> None:
+    """Point the production settings at the scratch database (plus overrides), then set up."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="somos_site.settings",
+        DATABASE_URL=dsn,
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+        SECRET_KEY="bench-only-secret-key-" + "0123456789abcdef" * 3,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SOMOS_HTTPS="false",
+        SOMOS_STATIC_MANIFEST="false",
+    )
+    os.environ.update(environment)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
