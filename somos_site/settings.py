@@ -221,9 +221,11 @@ SESSION_ENGINE = (
 CACHES = (
     {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "somos_site.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "somos",
+            # Short timeouts: while Redis is down, pages carry on without the cache.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     if REDIS_URL
