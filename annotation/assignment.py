@@ -29,17 +29,15 @@ LEASE_DURATION = timedelta(minutes=10)
 def next_record_for(*, campaign: Campaign, user: AbstractBaseUser) -> Record | None:
     """Return the record this volunteer should answer next, leased to them, or None."""
     now = timezone.now()
-    record = _resumable(campaign=campaign, user=user, now=now) or _fresh(
-        campaign=campaign, user=user, now=now
-    )
+    record = _resumable(campaign=campaign, user=user, now=now)
     if record is not None:
-        # One upsert instead of update_or_create's lock, savepoints and insert.
-        Lease.objects.bulk_create(
-            [Lease(record=record, user=user, expires_at=now + LEASE_DURATION)],
-            update_conflicts=True,
-            unique_fields=["record", "user"],
-            update_fields=["expires_at"],
-        )
+        _lease_write(record_id=record.pk, user=user, now=now)
+        return record
+    if connection.vendor == "postgresql":
+        return _fresh_postgresql(campaign=campaign, user=user, now=now)
+    record = _fresh_candidates(campaign=campaign, user=user, now=now).first()
+    if record is not None:
+        _lease_write(record_id=record.pk, user=user, now=now)
     return record
 
 
@@ -48,30 +46,39 @@ def lease_release(*, record: Record, user: AbstractBaseUser) -> None:
     Lease.objects.filter(record=record, user=user).delete()
 
 
-def _others_leases(user: AbstractBaseUser, now) -> Subquery:
-    leases = (
-        Lease.objects.filter(record=OuterRef("pk"), expires_at__gt=now)
-        .exclude(user=user)
-        .order_by()
-        .values("record")
-        .annotate(held=Count("pk"))
-        .values("held")
+def _lease_write(*, record_id: int, user: AbstractBaseUser, now) -> None:
+    # One upsert instead of update_or_create's lock, savepoints and insert.
+    Lease.objects.bulk_create(
+        [Lease(record_id=record_id, user=user, expires_at=now + LEASE_DURATION)],
+        update_conflicts=True,
+        unique_fields=["record", "user"],
+        update_fields=["expires_at"],
     )
-    return Coalesce(Subquery(leases, output_field=IntegerField()), Value(0))
+
+
+# The volunteer's held or drafted records in the campaign: usually none, so one cheap
+# statement. As one query with the records, the planner walks the campaign's records in
+# id order looking for them, which grows with the campaign.
+_RESUMABLE_IDS = """
+    SELECT lease.record_id FROM annotation_lease lease
+    JOIN campaigns_record record ON record.id = lease.record_id
+    WHERE lease.user_id = %(user)s AND lease.expires_at > %(now)s
+      AND record.campaign_id = %(campaign)s
+    UNION
+    SELECT record_id FROM annotation_response
+    WHERE user_id = %(user)s AND campaign_id = %(campaign)s AND status = %(draft)s
+"""
 
 
 def _resumable(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
     # A record the volunteer holds or left as a draft comes back first, while it still
     # needs answers, so a reload or a return shows the same record.
-    held = Lease.objects.filter(
-        user=user, expires_at__gt=now, record__campaign=campaign
-    ).values_list("record_id", flat=True)
-    drafts = Response.objects.filter(
-        user=user, campaign=campaign, status=Response.Status.DRAFT
-    ).values_list("record_id", flat=True)
-    # The few ids first: as one query with the records, the planner walks the campaign's
-    # records in id order looking for them, which grows with the campaign.
-    ids = list(held.union(drafts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RESUMABLE_IDS,
+            {"user": user.pk, "now": now, "campaign": campaign.pk, "draft": Response.Status.DRAFT},
+        )
+        ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return None
     answered = Response.objects.filter(
@@ -87,22 +94,81 @@ def _resumable(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | N
     )
 
 
-def _fresh(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
-    candidates = (
+def _others_leases(user: AbstractBaseUser, now) -> Subquery:
+    leases = (
+        Lease.objects.filter(record=OuterRef("pk"), expires_at__gt=now)
+        .exclude(user=user)
+        .order_by()
+        .values("record")
+        .annotate(held=Count("pk"))
+        .values("held")
+    )
+    return Coalesce(Subquery(leases, output_field=IntegerField()), Value(0))
+
+
+def _fresh_candidates(*, campaign: Campaign, user: AbstractBaseUser, now):
+    return (
         Record.objects.filter(campaign=campaign, submitted_count__lt=campaign.overlap)
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
         .alias(held=_others_leases(user, now))
         .filter(submitted_count__lt=campaign.overlap - F("held"))
         .order_by("submitted_count", "id")
     )
-    if connection.vendor != "postgresql":
-        return candidates.first()
+
+
+# _fresh_candidates as one statement, taking the row lock and skipping rows others hold
+# locked. Written out because it runs on every next record: building it through the ORM
+# cost more CPU than PostgreSQL spends answering it.
+_FRESH_LOCKED = """
+    SELECT record.* FROM campaigns_record record
+    WHERE record.campaign_id = %(campaign)s AND record.submitted_count < %(overlap)s
+      AND NOT (record.id = ANY(%(passed)s))
+      AND NOT EXISTS (
+          SELECT 1 FROM annotation_response answer
+          WHERE answer.record_id = record.id AND answer.user_id = %(user)s)
+      AND record.submitted_count + (
+          SELECT count(*) FROM annotation_lease lease
+          WHERE lease.record_id = record.id AND lease.expires_at > %(now)s
+            AND lease.user_id <> %(user)s) < %(overlap)s
+    ORDER BY record.submitted_count, record.id
+    LIMIT 1
+    FOR UPDATE OF record SKIP LOCKED
+"""
+
+# The lease, written only if the locked record still has room. The candidate statement
+# counted leases in a snapshot taken before it won the row lock, so a lease committed in
+# between was invisible to it; this new statement sees every lease committed before the
+# lock, and the locked row's current count.
+_LEASE_IF_ROOM = """
+    INSERT INTO annotation_lease (record_id, user_id, expires_at)
+    SELECT %(record)s, %(user)s, %(expires)s
+    WHERE (SELECT submitted_count FROM campaigns_record WHERE id = %(record)s) + (
+          SELECT count(*) FROM annotation_lease
+          WHERE record_id = %(record)s AND expires_at > %(now)s AND user_id <> %(user)s
+    ) < %(overlap)s
+    ON CONFLICT (record_id, user_id) DO UPDATE SET expires_at = EXCLUDED.expires_at
+    RETURNING record_id
+"""
+
+
+def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
     passed: list[int] = []
-    skipping = candidates.select_for_update(skip_locked=True, of=("self",))
     while True:
         with transaction.atomic():
-            record = skipping.exclude(pk__in=passed).first()
-            if record is not None and _has_room(record, campaign=campaign, user=user, now=now):
+            found = list(
+                Record.objects.raw(
+                    _FRESH_LOCKED,
+                    {
+                        "campaign": campaign.pk,
+                        "overlap": campaign.overlap,
+                        "passed": passed,
+                        "user": user.pk,
+                        "now": now,
+                    },
+                )
+            )
+            record = found[0] if found else None
+            if record is not None and _lease_if_room(record, campaign=campaign, user=user, now=now):
                 return record
             # Rolling back the savepoint frees every row this attempt locked, so nothing
             # is held while waiting below and waiting volunteers cannot deadlock.
@@ -112,21 +178,29 @@ def _fresh(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
         passed.append(record.pk)
     # Only rows others hold locked are left, if any: wait for them one at a time, so that
     # "nothing left" never means a moment's lock near the end of a campaign.
+    candidates = _fresh_candidates(campaign=campaign, user=user, now=now)
     while (
         pk := candidates.exclude(pk__in=passed).values_list("pk", flat=True).first()
     ) is not None:
         with transaction.atomic():
             record = Record.objects.select_for_update().get(pk=pk)
-            if _has_room(record, campaign=campaign, user=user, now=now):
+            if _lease_if_room(record, campaign=campaign, user=user, now=now):
                 return record
             transaction.set_rollback(True)
         passed.append(pk)
     return None
 
 
-def _has_room(record: Record, *, campaign: Campaign, user: AbstractBaseUser, now) -> bool:
-    # The candidate query counted the leases of a snapshot taken before it won the row
-    # lock, so a lease committed in between was invisible to it. The locked row is the
-    # latest version, and a new statement sees every lease committed before the lock.
-    others = Lease.objects.filter(record=record, expires_at__gt=now).exclude(user=user).count()
-    return record.submitted_count + others < campaign.overlap
+def _lease_if_room(record: Record, *, campaign: Campaign, user: AbstractBaseUser, now) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LEASE_IF_ROOM,
+            {
+                "record": record.pk,
+                "user": user.pk,
+                "expires": now + LEASE_DURATION,
+                "now": now,
+                "overlap": campaign.overlap,
+            },
+        )
+        return cursor.fetchone() is not None

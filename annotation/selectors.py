@@ -23,6 +23,31 @@ def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> 
     )
 
 
+# The record, if this volunteer holds it or has answered it: records are handed out by
+# assignment, so nobody opens or answers someone else's slot. One statement on every
+# submit, written out for the same reason as the assignment's.
+_VOLUNTEER_RECORD = """
+    SELECT record.* FROM campaigns_record record
+    WHERE record.id = %(record)s AND record.campaign_id = %(campaign)s
+      AND (EXISTS (SELECT 1 FROM annotation_lease lease
+                   WHERE lease.record_id = record.id AND lease.user_id = %(user)s)
+           OR EXISTS (SELECT 1 FROM annotation_response answer
+                      WHERE answer.record_id = record.id AND answer.user_id = %(user)s))
+"""
+
+
+def volunteer_record(
+    *, campaign: Campaign, record_id: int, user: AbstractBaseUser
+) -> Record | None:
+    """The campaign's record if the volunteer holds or answered it, else None."""
+    found = list(
+        Record.objects.raw(
+            _VOLUNTEER_RECORD, {"record": record_id, "campaign": campaign.pk, "user": user.pk}
+        )
+    )
+    return found[0] if found else None
+
+
 def other_active_campaigns(*, campaign: Campaign, user: AbstractBaseUser) -> list[Campaign]:
     """Active public campaigns other than this one, to suggest when this one is done."""
     return list(

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,7 +108,15 @@ def _response_write(
     # Only the record's row: FOR UPDATE over the join would also lock the campaign's row,
     # which every submit and every foreign-key check on the campaign then queues behind.
     record = (
-        Record.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=record.pk)
+        Record.objects.select_for_update(of=("self",))
+        .select_related("campaign")
+        # Read with the lock rather than in a statement of its own: a new answer keeps it.
+        .annotate(
+            volunteer_variety=Subquery(
+                Profile.objects.filter(user=user).values("spanish_variety")[:1]
+            )
+        )
+        .get(pk=record.pk)
     )
     campaign = record.campaign
     if campaign.status != Campaign.Status.ACTIVE:
@@ -140,10 +149,7 @@ def _response_write(
         response.revision += 1
     else:
         response = Response(record=record, campaign=campaign, user=user)
-        response.annotator_variety = (
-            Profile.objects.filter(user=user).values_list("spanish_variety", flat=True).first()
-            or ""
-        )
+        response.annotator_variety = record.volunteer_variety or ""
     response.values = clean.values
     response.status = status
     response.origin = origin

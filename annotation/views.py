@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotation.assignment import next_record_for
-from annotation.models import Lease, Response
 from annotation.selectors import (
     annotation_context,
     contributions_for,
     other_active_campaigns,
+    volunteer_record,
     volunteer_submitted_count,
 )
 from annotation.services import (
@@ -97,11 +97,8 @@ def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
 def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
     """The volunteer who holds or answered this record: show it, or take their answer."""
     campaign = _active_campaign(slug)
-    record = get_object_or_404(Record, pk=record_id, campaign=campaign)
-    holds = Lease.objects.filter(record=record, user=request.user).exists()
-    answered = holds or Response.objects.filter(record=record, user=request.user).exists()
-    if not answered:
-        # Records are handed out by assignment; nobody picks someone else's slot.
+    record = volunteer_record(campaign=campaign, record_id=record_id, user=request.user)
+    if record is None:
         raise Http404
     if request.method == "GET":
         return _guide_first(request, campaign) or _annotate_page(request, campaign, record)

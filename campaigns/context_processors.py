@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
 from campaigns.access import can_create_campaigns
+from somos_site.cache import local_first_get, local_first_set
 
 
 def organizer_links(request: HttpRequest) -> dict:
@@ -15,10 +15,10 @@ def organizer_links(request: HttpRequest) -> dict:
             return False
         # Asked on every page; a minute's delay after someone becomes an organizer is fine.
         key = f"somos:organize-link:{user.pk}"
-        shown = cache.get(key)
+        shown = local_first_get(key)
         if shown is None:
             shown = can_create_campaigns(user) or user.organized_campaigns.exists()
-            cache.set(key, shown, 60)
+            local_first_set(key, shown, 60)
         return shown
 
     return {"show_organize_link": show}

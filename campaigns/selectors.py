@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Question
+from somos_site.cache import local_first_forget, local_first_get, local_first_set
 
 
 def campaigns_for_home() -> QuerySet[Campaign]:
@@ -60,13 +60,13 @@ def _questions_key(campaign_id: int) -> str:
 
 def campaign_questions(campaign: Campaign) -> list[Question]:
     """The campaign's questions in order; every annotate request reads them, so cached."""
-    questions = cache.get(_questions_key(campaign.pk))
+    questions = local_first_get(_questions_key(campaign.pk))
     if questions is None:
         questions = list(campaign.questions.all())
-        cache.set(_questions_key(campaign.pk), questions, 600)
+        local_first_set(_questions_key(campaign.pk), questions, 600)
     return questions
 
 
 def campaign_questions_forget(*, campaign_id: int) -> None:
     """Drop the cached questions after they change."""
-    cache.delete(_questions_key(campaign_id))
+    local_first_forget(_questions_key(campaign_id))

@@ -6,13 +6,13 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db.models import Count, Q
 
 from annotation.models import Response
 from campaigns.models import Campaign, Record
 from guides.models import Acknowledgement, Guide, GuideQuestion, GuideVersion
 from guides.rendering import RenderedGuide, guide_render
+from somos_site.cache import local_first_forget, local_first_get, local_first_set
 
 # Every annotate request asks which guide version is current and whether this volunteer has
 # read it; published versions never change, so both answers are cached until a publish.
@@ -144,7 +144,7 @@ def _current_key(campaign_id: int) -> str:
 
 def current_version_of(campaign: Campaign) -> GuideVersion | None:
     """The campaign guide's newest published version (cached until the next publish)."""
-    cached = cache.get(_current_key(campaign.pk))
+    cached = local_first_get(_current_key(campaign.pk))
     if cached is not None:
         return cached or None
     version = (
@@ -152,13 +152,13 @@ def current_version_of(campaign: Campaign) -> GuideVersion | None:
         .order_by("-number")
         .first()
     )
-    cache.set(_current_key(campaign.pk), version or False, CACHE_SECONDS)
+    local_first_set(_current_key(campaign.pk), version or False, CACHE_SECONDS)
     return version
 
 
 def guide_cache_forget(*, campaign_id: int) -> None:
     """Drop what is cached about the campaign's current guide version."""
-    cache.delete(_current_key(campaign_id))
+    local_first_forget(_current_key(campaign_id))
 
 
 def _acknowledged_key(version: GuideVersion, user: AbstractBaseUser) -> str:
@@ -171,24 +171,26 @@ def must_acknowledge(*, campaign: Campaign, user: AbstractBaseUser) -> bool:
     if version is None:
         return False
     key = _acknowledged_key(version, user)
-    needed = cache.get(key)
+    needed = local_first_get(key)
     if needed is None:
         guide = Guide(pk=version.guide_id, campaign_id=campaign.pk)
         needed = acknowledgement_needed(guide=guide, user=user).needed
-        cache.set(key, needed, CACHE_SECONDS)
+        # "Read" never turns back for this version; "not read yet" does, in whichever
+        # process takes the acknowledgement, so only the first is kept locally.
+        local_first_set(key, needed, CACHE_SECONDS, locally=not needed)
     return needed
 
 
 def acknowledgement_cache_forget(*, version: GuideVersion, user: AbstractBaseUser) -> None:
     """Forget whether this volunteer must read this version (they just did)."""
-    cache.delete(_acknowledged_key(version, user))
+    local_first_forget(_acknowledged_key(version, user))
 
 
 def rendered_version(version: GuideVersion) -> RenderedGuide:
     """A published version's HTML, rendered once."""
     key = f"somos:guide-html:{version.pk}"
-    rendered = cache.get(key)
+    rendered = local_first_get(key)
     if rendered is None:
         rendered = guide_render(version.body)
-        cache.set(key, rendered, CACHE_SECONDS)
+        local_first_set(key, rendered, CACHE_SECONDS)
     return rendered

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 from redis.exceptions import RedisError
@@ -74,6 +75,9 @@ def _default_of_get(key, default=None, version=None):
     return default
 
 
+_clear = _fail_soft("clear", False)
+
+
 class SharedRedisCache(RedisCache):
     """Django's RedisCache with a process-wide client, failing soft while Redis is down.
 
@@ -108,7 +112,11 @@ class SharedRedisCache(RedisCache):
     delete = _fail_soft("delete", False)
     delete_many = _fail_soft("delete_many", None)
     has_key = _fail_soft("has_key", False)
-    clear = _fail_soft("clear", False)
+
+    def clear(self) -> bool:
+        """Empty the shared cache and this process's local copies of it."""
+        local_first_clear()
+        return _clear(self)
 
     def incr(self, key, delta=1, version=None):
         """Increment the value; while Redis is down this raises, as a missing key does."""
@@ -119,3 +127,49 @@ class SharedRedisCache(RedisCache):
         except RedisError as error:
             _Outage.begin(error)
             raise ValueError(f"Key '{key}' not found (Redis unavailable)") from error
+
+
+# Read on every annotate request and changed by an organizer once in a while: the
+# campaign's questions, its current guide version and that version's HTML. Each process
+# keeps them this long before asking Redis again, so a change reaches other processes
+# within these seconds; the process that makes the change forgets it at once.
+LOCAL_SECONDS = 5.0
+_LOCAL_LIMIT = 10_000
+_local: dict[str, tuple[float, Any]] = {}
+
+
+def local_first_get(key: str, default: Any = None) -> Any:
+    """Return the value from this process's copy if fresh, else from the shared cache."""
+    held = _local.get(key)
+    now = time.monotonic()
+    if held is not None and held[0] > now:
+        return held[1]
+    value = cache.get(key)
+    if value is None:
+        return default
+    _local_keep(key, value, now)
+    return value
+
+
+def local_first_set(key: str, value: Any, timeout: float, *, locally: bool = True) -> None:
+    """Store in the shared cache, and in this process's copy unless told not to."""
+    cache.set(key, value, timeout)
+    if locally:
+        _local_keep(key, value, time.monotonic())
+
+
+def local_first_forget(key: str) -> None:
+    """Drop the value here and in the shared cache."""
+    _local.pop(key, None)
+    cache.delete(key)
+
+
+def local_first_clear() -> None:
+    """Forget every process-local copy (tests, after clearing the shared cache)."""
+    _local.clear()
+
+
+def _local_keep(key: str, value: Any, now: float) -> None:
+    if len(_local) >= _LOCAL_LIMIT:
+        _local.clear()
+    _local[key] = (now + LOCAL_SECONDS, value)
