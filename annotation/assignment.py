@@ -25,19 +25,26 @@ from campaigns.models import Campaign, Record
 LEASE_DURATION = timedelta(minutes=10)
 
 
-@transaction.atomic
 def next_record_for(*, campaign: Campaign, user: AbstractBaseUser) -> Record | None:
-    """Return the record this volunteer should answer next, leased to them, or None."""
+    """Return the record this volunteer should answer next, leased to them, or None.
+
+    A record new to the volunteer comes back with `assigned_fresh = True`: they have no
+    answer to it, not even a draft, so the page need not look for one.
+    """
     now = timezone.now()
     record = _resumable(campaign=campaign, user=user, now=now)
     if record is not None:
         _lease_write(record_id=record.pk, user=user, now=now)
         return record
     if connection.vendor == "postgresql":
-        return _fresh_postgresql(campaign=campaign, user=user, now=now)
-    record = _fresh_candidates(campaign=campaign, user=user, now=now).first()
+        record = _fresh_postgresql(campaign=campaign, user=user, now=now)
+    else:
+        with transaction.atomic():
+            record = _fresh_candidates(campaign=campaign, user=user, now=now).first()
+            if record is not None:
+                _lease_write(record_id=record.pk, user=user, now=now)
     if record is not None:
-        _lease_write(record_id=record.pk, user=user, now=now)
+        record.assigned_fresh = True
     return record
 
 
@@ -170,8 +177,9 @@ def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Rec
             record = found[0] if found else None
             if record is not None and _lease_if_room(record, campaign=campaign, user=user, now=now):
                 return record
-            # Rolling back the savepoint frees every row this attempt locked, so nothing
-            # is held while waiting below and waiting volunteers cannot deadlock.
+            # Each attempt is its own transaction: rolling it back frees every row it
+            # locked, so nothing is held while waiting below and waiting volunteers
+            # cannot deadlock.
             transaction.set_rollback(True)
         if record is None:
             break

@@ -62,7 +62,8 @@ def annotation_context(
     *, campaign: Campaign, record: Record, user: AbstractBaseUser, values: dict | None
 ) -> dict:
     """Everything the annotate page shows for one record and one volunteer."""
-    response = Response.objects.filter(record=record, user=user).first()
+    fresh = getattr(record, "assigned_fresh", False)
+    response = None if fresh else Response.objects.filter(record=record, user=user).first()
     if values is None:
         values = dict(response.values) if response else {}
     questions = campaign_questions(campaign)

@@ -77,6 +77,10 @@ def _clean_one(question: Question, raw: object, errors: dict[str, str]) -> objec
                 "limit": MAX_TEXT_LENGTH
             }
             return None
+        problem = _text_problem(raw)
+        if problem:
+            errors[question.name] = problem
+            return None
         return raw.replace("\r\n", "\n")
     if question.kind == Question.Kind.MULTI_LABEL:
         chosen = raw if isinstance(raw, list) else [raw]
@@ -87,7 +91,7 @@ def _clean_one(question: Question, raw: object, errors: dict[str, str]) -> objec
     if question.kind == Question.Kind.RATING:
         try:
             rating = int(raw)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             rating = None
         if rating is None or (allowed and rating not in [int(v) for v in allowed]):
             errors[question.name] = _("Choose one of the offered ratings.")
@@ -97,3 +101,15 @@ def _clean_one(question: Question, raw: object, errors: dict[str, str]) -> objec
         errors[question.name] = _("Choose one of the offered options.")
         return None
     return raw
+
+
+def _text_problem(text: str) -> str | None:
+    # PostgreSQL stores neither NUL characters nor lone surrogates (which only JSON bodies,
+    # such as Argilla's webhooks, can carry): refuse them here rather than fail on save.
+    if "\x00" in text:
+        return _("Null characters are not allowed.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("This text holds characters that are not valid Unicode.")
+    return None

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from annotation.services import (
 )
 from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
-from campaigns.selectors import campaign_questions
+from campaigns.selectors import active_campaign, campaign_questions
 from guides.selectors import must_acknowledge
 
 _SHOWN_AT_SALT = "annotation.shown-at"
@@ -41,7 +41,10 @@ ACTIONS = ("submit", "draft", "skip")
 
 
 def _active_campaign(slug: str) -> Campaign:
-    return get_object_or_404(Campaign, slug=slug, status=Campaign.Status.ACTIVE)
+    campaign = active_campaign(slug)
+    if campaign is None:
+        raise Http404
+    return campaign
 
 
 @require_POST

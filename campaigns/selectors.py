@@ -58,6 +58,37 @@ def _questions_key(campaign_id: int) -> str:
     return f"somos:questions:{campaign_id}"
 
 
+def active_campaign(slug: str) -> Campaign | None:
+    """The active campaign with this slug; every annotate request asks, so cached briefly.
+
+    A status change in another process reaches here within LOCAL_SECONDS; the answer
+    itself is safe meanwhile, since the response's transaction reads the status again.
+    """
+    key = _campaign_key(slug)
+    values = local_first_get(key)
+    if values is None:
+        found = Campaign.objects.filter(slug=slug).first()
+        values = tuple(getattr(found, name) for name in _CAMPAIGN_FIELDS) if found else False
+        local_first_set(key, values, 60)
+    if not values:
+        return None
+    # A new instance per request: related objects it caches must not outlive the request.
+    campaign = Campaign.from_db("default", _CAMPAIGN_FIELDS, values)
+    return campaign if campaign.status == Campaign.Status.ACTIVE else None
+
+
+_CAMPAIGN_FIELDS = [field.attname for field in Campaign._meta.concrete_fields]
+
+
+def campaign_forget(*, slug: str) -> None:
+    """Drop the cached campaign after it changes."""
+    local_first_forget(_campaign_key(slug))
+
+
+def _campaign_key(slug: str) -> str:
+    return f"somos:campaign:{slug}"
+
+
 def campaign_questions(campaign: Campaign) -> list[Question]:
     """The campaign's questions in order; every annotate request reads them, so cached."""
     questions = local_first_get(_questions_key(campaign.pk))

@@ -8,6 +8,7 @@ will not help).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import threading
@@ -46,6 +47,10 @@ class ArgillaRejected(RuntimeError):
 
 class WebhookRejected(ValueError):
     """A delivery that Argilla did not sign, or that is too old or too new."""
+
+
+class WebhookMalformed(ValueError):
+    """A signed delivery whose body is not the event Argilla sends."""
 
 
 @dataclass(frozen=True)
@@ -572,21 +577,45 @@ def webhook_verify(*, body: bytes, headers: Mapping[str, str], secrets_: Iterabl
     for secret in secrets_:
         try:
             # verify() also refuses a timestamp more than five minutes off either way.
-            return Webhook(secret).verify(body, wanted)
+            Webhook(secret).verify(body, wanted, json_parse=False)
         except WebhookVerificationError as exc:
             error = str(exc)
+        except ValueError:
+            # The library trusts its input: a body that is not UTF-8, or a signature
+            # header that is not "v1,<base64>", raises instead of failing verification.
+            error = "malformed signature header or body"
+        else:
+            return _webhook_payload(body)
     raise WebhookRejected(error)
+
+
+def _webhook_payload(body: bytes) -> dict:
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise WebhookMalformed(f"the body is not JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise WebhookMalformed("the body is not a JSON object")
+    return payload
 
 
 def event_parse(payload: Mapping, *, schema_for) -> ArgillaEvent | None:
     """Turn a verified payload into an event; None for event types Somos does not use.
 
-    schema_for(dataset_id) returns the campaign schema of that dataset, or None.
+    schema_for(dataset_id) returns the campaign schema of that dataset, or None. A payload
+    of a used type without the fields and types Argilla sends raises WebhookMalformed.
     """
     kind = payload.get("type")
-    data = payload.get("data") or {}
     if kind not in EVENTS:
         return None
+    try:
+        return _event_from(kind, payload, schema_for)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise WebhookMalformed(f"{kind} without the expected fields ({exc!r})") from None
+
+
+def _event_from(kind: str, payload: Mapping, schema_for) -> ArgillaEvent | None:
+    data = payload.get("data") or {}
     record = data.get("record") if kind.startswith("response.") else data
     dataset_id = UUID(record["dataset"]["id"])
     schema = schema_for(dataset_id)
@@ -596,8 +625,8 @@ def event_parse(payload: Mapping, *, schema_for) -> ArgillaEvent | None:
     if kind.startswith("response."):
         response = ArgillaResponse(
             user_id=UUID(data["user"]["id"]),
-            username=data["user"]["username"],
-            status=data["status"],
+            username=_text(data["user"]["username"]),
+            status=_text(data["status"]),
             values=_values_from_argilla(schema, data.get("values")),
             updated_at=_parse_time(data["updated_at"]),
         )
@@ -606,9 +635,18 @@ def event_parse(payload: Mapping, *, schema_for) -> ArgillaEvent | None:
         timestamp=_parse_time(payload.get("timestamp")) or datetime.now(UTC),
         dataset_id=dataset_id,
         record_id=UUID(record["id"]),
-        external_id=record.get("external_id") or "",
+        external_id=_text(record.get("external_id") or ""),
         response=response,
     )
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    if "\x00" in value:
+        # Names and ids are stored as they come; PostgreSQL refuses NUL characters.
+        raise ValueError("text with a NUL character")
+    return value
 
 
 def public_url() -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +30,11 @@ from guides.models import GuideVersion
 
 logger = logging.getLogger(__name__)
 
-# A run that has not reported for this long died with its process: its lock is released.
+# Where the database has no session locks (SQLite), a run that has not reported for this long
+# is taken to have died with its process.
 STALE_AFTER = timedelta(minutes=15)
+# Advisory lock class of Argilla syncs; the lock of a campaign's syncs is (class, campaign id).
+SYNC_LOCK_CLASS = 4101
 GUIDELINES_MAX = 10_000
 
 
@@ -68,37 +72,70 @@ def argilla_sync(
     """
     if not campaign_is_linked(campaign):
         raise ArgillaNotLinked(_("Set the campaign's Argilla workspace and dataset first."))
-    run = _run_start(campaign=campaign, trigger=trigger, push=push, pull=pull)
-    try:
-        schema = gateway.campaign_schema(campaign=campaign, with_metadata=True)
-        link, dataset = _link_ensure(campaign=campaign, schema=schema)
-        if push:
-            _records_push(run=run, link=link, dataset=dataset, schema=schema)
-        if pull and campaign.status == Campaign.Status.ACTIVE:
-            _reconcile(run=run, link=link, schema=schema)
-    except Exception as exc:
-        _run_finish(run=run, status=ArgillaSyncRun.Status.FAILED, error=str(exc))
-        raise
-    _run_finish(run=run, status=ArgillaSyncRun.Status.SUCCEEDED)
+    with campaign_sync_lock(campaign_id=campaign.pk) as taken:
+        if not taken:
+            raise _already_running(campaign)
+        run = _run_start(campaign=campaign, trigger=trigger, push=push, pull=pull)
+        try:
+            schema = gateway.campaign_schema(campaign=campaign, with_metadata=True)
+            link, dataset = _link_ensure(campaign=campaign, schema=schema)
+            if push:
+                _records_push(run=run, link=link, dataset=dataset, schema=schema)
+            if pull and campaign.status == Campaign.Status.ACTIVE:
+                _reconcile(run=run, link=link, schema=schema)
+        except Exception as exc:
+            _run_finish(run=run, status=ArgillaSyncRun.Status.FAILED, error=str(exc))
+            raise
+        _run_finish(run=run, status=ArgillaSyncRun.Status.SUCCEEDED)
     run.refresh_from_db()
     return run
 
 
+@contextmanager
+def campaign_sync_lock(*, campaign_id: int) -> Iterator[bool]:
+    """Hold the campaign's sync lock while the block runs; yield whether it could be taken.
+
+    The lock is a PostgreSQL advisory lock in a session of its own, and a session ends with
+    its process: when a worker is killed mid-run the lock frees itself at once, so the task's
+    rerun can tell that a run still marked running is dead (a heartbeat could only guess that
+    after a long silence). SQLite has no such lock; there the unique index alone guards.
+    """
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    session = connection.Database.connect(**connection.get_connection_params(), autocommit=True)
+    try:
+        taken = session.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (SYNC_LOCK_CLASS, campaign_id)
+        ).fetchone()[0]
+        yield taken
+    finally:
+        session.close()
+
+
+def _already_running(campaign: Campaign) -> SyncAlreadyRunning:
+    return SyncAlreadyRunning(
+        _("A sync of %(campaign)s is already running.") % {"campaign": campaign}
+    )
+
+
 def _run_start(*, campaign: Campaign, trigger: str, push: bool, pull: bool) -> ArgillaSyncRun:
-    now = timezone.now()
-    for stale in ArgillaSyncRun.objects.filter(
-        campaign=campaign, status=ArgillaSyncRun.Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER
-    ):
-        _run_finish(run=stale, status=ArgillaSyncRun.Status.FAILED, error="abandoned")
+    """Record a new run, first closing the runs whose process died (call with the lock held)."""
+    abandoned = ArgillaSyncRun.objects.filter(
+        campaign=campaign, status=ArgillaSyncRun.Status.RUNNING
+    )
+    if connection.vendor != "postgresql":
+        # Without the session lock only a long silence shows that a run's process died.
+        abandoned = abandoned.filter(heartbeat_at__lt=timezone.now() - STALE_AFTER)
+    for run in abandoned:
+        _run_finish(run=run, status=ArgillaSyncRun.Status.FAILED, error="abandoned")
     try:
         with transaction.atomic():
             return ArgillaSyncRun.objects.create(
                 campaign=campaign, trigger=trigger, push=push, pull=pull
             )
     except IntegrityError:
-        raise SyncAlreadyRunning(
-            _("A sync of %(campaign)s is already running.") % {"campaign": campaign}
-        ) from None
+        raise _already_running(campaign) from None
 
 
 def _run_finish(*, run: ArgillaSyncRun, status: str, error: str = "") -> None:

@@ -39,6 +39,14 @@ def webhook_receive(*, body: bytes, headers: Mapping[str, str]) -> WebhookOutcom
         payload = gateway.webhook_verify(body=body, headers=headers, secrets_=secrets)
     except gateway.WebhookRejected as exc:
         return WebhookOutcome(401, f"rejected: {exc}")
+    except gateway.WebhookMalformed as exc:
+        return WebhookOutcome(400, f"malformed: {exc}")
+    try:
+        event = gateway.event_parse(payload, schema_for=sync.schema_for_dataset())
+    except gateway.WebhookMalformed as exc:
+        # Signed, so Argilla sent it, but not in a shape Somos knows: nothing is written,
+        # and the 400 tells Argilla's retries that the same body will not do better.
+        return WebhookOutcome(400, f"malformed: {exc}")
     message_id = headers.get("webhook-id", "")[:100]
     with transaction.atomic():
         try:
@@ -51,14 +59,13 @@ def webhook_receive(*, body: bytes, headers: Mapping[str, str]) -> WebhookOutcom
         except IntegrityError:
             return WebhookOutcome(409, "already received")
         # Anything unexpected rolls the delivery back too, so Argilla's retry is applied.
-        status, detail = _event_apply(payload)
+        status, detail = _event_apply(event)
         delivery.status, delivery.detail = status, detail[:500]
         delivery.save(update_fields=["status", "detail"])
     return WebhookOutcome(200, detail)
 
 
-def _event_apply(payload: Mapping) -> tuple[str, str]:
-    event = gateway.event_parse(payload, schema_for=sync.schema_for_dataset())
+def _event_apply(event: gateway.ArgillaEvent | None) -> tuple[str, str]:
     if event is None:
         return WebhookDelivery.Status.IGNORED, "not about a Somos dataset"
     link = ArgillaDatasetLink.objects.select_related("campaign").get(dataset_id=event.dataset_id)

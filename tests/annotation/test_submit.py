@@ -164,3 +164,23 @@ def test_my_contributions_shows_counts_and_milestone(client, arc_campaign, volun
     assert page.context["total_submitted"] == 3
     assert page.context["to_next_milestone"] == 47
     assert "ARC test" in page.content.decode()
+
+
+def test_annotate_view_sees_a_status_change_at_once(client, arc_campaign, volunteer):
+    # The annotate views keep the campaign in a short-lived cache; a change must not wait.
+    client.force_login(volunteer)
+    url = reverse("annotate", args=[arc_campaign.slug])
+    assert client.get(url).status_code in (200, 302)
+    campaign_status_change(campaign=arc_campaign, status=Campaign.Status.PAUSED)
+    assert client.get(url).status_code == 404
+
+
+def test_annotate_view_follows_a_campaign_recreated_under_the_same_slug(
+    client, arc_campaign, volunteer
+):
+    client.force_login(volunteer)
+    url = reverse("annotate", args=[arc_campaign.slug])
+    assert client.get(url).status_code in (200, 302)
+    slug = arc_campaign.slug
+    Campaign.objects.filter(slug=slug).delete()
+    assert client.get(url).status_code == 404
