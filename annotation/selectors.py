@@ -9,7 +9,7 @@ from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from campaigns.selectors import campaign_questions
 from dashboards.models import ContributorCounter
-from dashboards.selectors import MILESTONE_EVERY, campaign_progress
+from dashboards.selectors import MILESTONE_EVERY, campaign_progress_and_mine
 from guides.selectors import current_version_of, rendered_version
 
 
@@ -85,6 +85,7 @@ def annotation_context(
         for q in questions
         if not (q.kind == q.Kind.TEXT and q.field)
     ]
+    progress, my_submitted = campaign_progress_and_mine(campaign=campaign, user=user)
     return {
         "campaign": campaign,
         "record": record,
@@ -92,8 +93,8 @@ def annotation_context(
         "pieces": pieces,
         "general_questions": general,
         "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
-        "my_submitted": volunteer_submitted_count(campaign=campaign, user=user),
-        "progress": campaign_progress(campaign=campaign),
+        "my_submitted": my_submitted,
+        "progress": progress,
         **_guide_panel(campaign),
     }
 

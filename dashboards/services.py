@@ -11,12 +11,10 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
-from dashboards.models import CampaignCounter, ContributorCounter
+from dashboards.models import ContributorCounter
 from dashboards.selectors import live_snapshot
 
 logger = logging.getLogger(__name__)
@@ -117,6 +115,17 @@ _CONTRIBUTOR_DAY_MOVE = """
         last_submitted_at = COALESCE(%(submitted_at)s, today.last_submitted_at)
 """
 
+_CAMPAIGN_MOVE = """
+    UPDATE dashboards_campaigncounter SET
+        responses_submitted = responses_submitted + %(submitted)s,
+        corrections = CASE WHEN corrections + %(corrections)s < 0 THEN 0
+                           ELSE corrections + %(corrections)s END,
+        records_completed = records_completed + %(completed)s,
+        contributors = contributors + %(contributors)s,
+        updated_at = %(at)s
+    WHERE campaign_id = %(campaign)s
+"""
+
 _CAMPAIGN_DAY_MOVE = """
     INSERT INTO dashboards_campaignday AS today (campaign_id, day, submitted, corrections)
     VALUES (%(campaign)s, %(day)s, %(submitted)s, %(corrections)s)
@@ -173,12 +182,18 @@ def campaign_counters_move(
     if not (newly_submitted or corrections_delta or record_completed):
         return
     submitted = int(newly_submitted)
-    CampaignCounter.objects.filter(campaign=campaign).update(
-        responses_submitted=F("responses_submitted") + submitted,
-        corrections=Greatest(F("corrections") + corrections_delta, 0),
-        records_completed=F("records_completed") + int(record_completed),
-        contributors=F("contributors") + int(first_contribution),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CAMPAIGN_MOVE,
+            {
+                "campaign": campaign.pk,
+                "submitted": submitted,
+                "corrections": corrections_delta,
+                "completed": int(record_completed),
+                "contributors": int(first_contribution),
+                "at": at,
+            },
+        )
     if not (submitted or corrections_delta):
         return
     with connection.cursor() as cursor:
