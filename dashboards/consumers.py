@@ -9,6 +9,8 @@ from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
 from dashboards.selectors import campaign_progress_visible_to, live_snapshot
 
+MAX_CLIENT_FRAME = 4096
+
 
 def _snapshot(slug: str) -> dict:
     return live_snapshot(campaign=Campaign.objects.get(slug=slug))
@@ -34,9 +36,18 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group_name"):
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
 
-    async def receive_json(self, content, **kwargs) -> None:
-        # Viewers only listen; anything they send is ignored.
-        return
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs
+    ) -> None:
+        # Viewers only listen, so frames are never parsed: junk cannot break the consumer.
+        # A client that sends big frames anyway is misbehaving: close (1009, too big).
+        if len(text_data or "") + len(bytes_data or b"") > MAX_CLIENT_FRAME:
+            await self.close(code=1009)
 
     async def progress_update(self, event: dict) -> None:
-        await self.send_json(event["progress"])
+        # Broadcasts carry the snapshot as JSON text, serialised once for every viewer.
+        text = event.get("progress_json")
+        if text is None:
+            await self.send_json(event["progress"])
+        else:
+            await self.send(text_data=text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from campaigns.models import Campaign
@@ -49,7 +51,13 @@ def _flush(campaign_id: int) -> None:
             layer = get_channel_layer()
             async_to_sync(layer.group_send)(
                 campaign_progress_group(campaign.slug),
-                {"type": "progress.update", "progress": live_snapshot(campaign=campaign)},
+                {
+                    "type": "progress.update",
+                    # Serialised once here rather than once per viewer in the consumers.
+                    "progress_json": json.dumps(
+                        live_snapshot(campaign=campaign), cls=DjangoJSONEncoder
+                    ),
+                },
             )
         cache.delete(_lock_key(campaign_id))
         # A change that committed while we were sending found the lock taken: send again.
