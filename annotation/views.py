@@ -32,17 +32,21 @@ from annotation.services import (
     response_submit,
 )
 from annotation.validation import ResponseInvalid
+from campaigns.access import can_organize
 from campaigns.models import Campaign, Record
 from campaigns.selectors import active_campaign, campaign_questions
 from guides.selectors import must_acknowledge
+from somos_site.ratelimit import rate_limited
 
 _SHOWN_AT_SALT = "annotation.shown-at"
 ACTIONS = ("submit", "draft", "skip")
 
 
-def _active_campaign(slug: str) -> Campaign:
+def _active_campaign(slug: str, user) -> Campaign:
+    # A campaign without a public dashboard is a closed run: only its organizers and staff
+    # take part, and everyone else never learns it exists, as on its other pages.
     campaign = active_campaign(slug)
-    if campaign is None:
+    if campaign is None or not (campaign.is_public or can_organize(user, campaign)):
         raise Http404
     return campaign
 
@@ -51,7 +55,7 @@ def _active_campaign(slug: str) -> Campaign:
 @login_required
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed-in users: join an active campaign."""
-    campaign = _active_campaign(slug)
+    campaign = _active_campaign(slug, request.user)
     try:
         campaign_join(campaign=campaign, user=request.user)
     except AnnotationClosed as closed:
@@ -73,7 +77,7 @@ def _guide_first(request: HttpRequest, campaign: Campaign) -> HttpResponse | Non
 @login_required
 def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed-in users: the next record this volunteer should answer."""
-    campaign = _active_campaign(slug)
+    campaign = _active_campaign(slug, request.user)
     # Joining is idempotent; the session spares the query on every next record.
     joined = f"joined:{campaign.pk}"
     if not request.session.get(joined):
@@ -97,9 +101,10 @@ def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@rate_limited("annotation_submit")
 def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
     """The volunteer who holds or answered this record: show it, or take their answer."""
-    campaign = _active_campaign(slug)
+    campaign = _active_campaign(slug, request.user)
     record = volunteer_record(campaign=campaign, record_id=record_id, user=request.user)
     if record is None:
         raise Http404

@@ -102,6 +102,8 @@ def server_environment(*, dsn: str, redis: str) -> dict[str, str]:
         SOMOS_HTTPS="false",
         SOMOS_STATIC_MANIFEST="false",
         LOG_LEVEL="WARNING",
+        # The no-pause phase is a script by design; the submit limit is for scripts.
+        SOMOS_RATE_LIMIT_SUBMIT="",
         PYTHONPATH=str(ROOT),
     )
     return environment

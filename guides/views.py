@@ -40,6 +40,7 @@ from guides.services import (
     question_resolve,
     questions_mark_seen,
 )
+from somos_site.ratelimit import rate_limited
 
 
 def _visible(request: HttpRequest, slug: str) -> Campaign:
@@ -131,6 +132,7 @@ def guide_acknowledge_view(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("guide_question")
 def guide_ask(request: HttpRequest, slug: str) -> HttpResponse:
     """Signed-in users: ask a question about a guide section or a record."""
     campaign = _visible(request, slug)

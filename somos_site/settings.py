@@ -103,7 +103,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it sees every server error, whichever layer raised it.
+    "somos_site.middleware.DatabasePoolCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "somos_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -206,6 +209,14 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or _env_bool("SOMOS_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task (OOM, deploy, kill -9) leaves its task to run again, not lost:
+# a dead pool process makes the parent requeue it; a dead parent leaves the message unacked,
+# and Redis hands it out again after the visibility timeout. The timeout must exceed the
+# longest retry countdown (600 s) or Redis hands a waiting retry to a second worker.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("SOMOS_CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
@@ -243,6 +254,21 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get(
 )
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# Rate limits ("count/period[/ip|key|user]", comma-separated; counted in the cache, so shared by
+# every web process in production). Per IP, and a workshop's volunteers often share one: the
+# limits leave a classroom room to sign up and sign in together; allauth's other limits stand.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("SOMOS_RATE_LIMIT_LOGIN", "30/m/ip"),
+    # Per address tried: a password guessed at five times in five minutes waits.
+    "login_failed": os.environ.get("SOMOS_RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": os.environ.get("SOMOS_RATE_LIMIT_SIGNUP", "20/m/ip,200/h/ip"),
+}
+# The site's own (somos_site.ratelimit): per user, per IP address when signed out.
+SOMOS_RATE_LIMITS = {
+    # A volunteer answering a record a second sends 60 a minute; a script sends far more.
+    "annotation_submit": os.environ.get("SOMOS_RATE_LIMIT_SUBMIT", "120/m"),
+    "guide_question": os.environ.get("SOMOS_RATE_LIMIT_QUESTION", "10/m,50/h"),
+}
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_ADAPTER = "somos_site.accounts.adapters.SomosSocialAccountAdapter"
 HUGGINGFACE_CLIENT_ID = os.environ.get("HUGGINGFACE_CLIENT_ID", "")
@@ -305,22 +331,62 @@ CELERY_BEAT_SCHEDULE["argilla-reconcile"] = {
 # Transport security. SOMOS_HTTPS=false only for production-like runs on plain HTTP
 # (the test suite's loopback servers); `check --deploy` then rightly warns.
 HTTPS = PRODUCTION and _env_bool("SOMOS_HTTPS", True)
+# Only a proxy that sets X-Forwarded-Proto and X-Forwarded-For itself may be trusted with them.
+BEHIND_PROXY = PRODUCTION and _env_bool("SOMOS_BEHIND_PROXY", False)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Volunteers come back every few days; a fortnight without a visit signs them out.
+SESSION_COOKIE_AGE = int(os.environ.get("SOMOS_SESSION_DAYS", "14")) * 24 * 3600
 # Nothing may frame the site, except its own pages framing their Dash charts (see middleware).
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 if HTTPS:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if BEHIND_PROXY:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+if BEHIND_PROXY:
+    # The client is the address the proxy saw: the last X-Forwarded-For entry, which the
+    # proxy appends itself (the first ones are whatever the client sent). Rate limits key on it.
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("SOMOS_TRUSTED_PROXY_COUNT", "1"))
+
+# Content-Security-Policy (somos_site.middleware): script, style, fonts and connections from
+# this site only; guide videos from YouTube (no-cookie), Vimeo or any HTTPS video file.
+SOMOS_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'", "https:"],
+    "frame-src": ["'self'", "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    # Signing in with Hugging Face posts a form here that redirects to huggingface.co.
+    "form-action": ["'self'", *(["https://huggingface.co"] if HUGGINGFACE_LOGIN_ENABLED else [])],
+    "frame-ancestors": ["'none'"],
+}
+# Dash's frames (/django_plotly_dash/) only: these directives replace the ones above.
+SOMOS_CSP_DASH: dict[str, list[str]] = {
+    # The renderer's one inline script, "var renderer = new DashRenderer();", by its hash.
+    "script-src": ["'self'", "'sha256-jZlsGVOhUAIcH+4PVs7QuGZkthRMgvT2n0ilH6/zTM0='"],
+    # dash-renderer, its core components and plotly.js insert <style> elements of their own.
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],
+}
+if os.environ.get("SOMOS_CSP_REPORT_URI"):
+    SOMOS_CSP["report-uri"] = [os.environ["SOMOS_CSP_REPORT_URI"]]
+# Report-only: browsers report what the policy would block and block nothing (to try changes).
+SOMOS_CSP_REPORT_ONLY = _env_bool("SOMOS_CSP_REPORT_ONLY", False)
 
 LOGGING = {
     "version": 1,
@@ -337,4 +403,17 @@ LOGGING = {
 
 # Uploads: files bigger than this are refused before import.
 SOMOS_MAX_UPLOAD_BYTES = int(os.environ.get("SOMOS_MAX_UPLOAD_MB", "1024")) * 2**20
+# Whole request bodies: two files of an import form and its fields. Bigger ones get a 413
+# before Django spools them to disk (somos_site/body_limit.py).
+SOMOS_MAX_REQUEST_BYTES = 2 * SOMOS_MAX_UPLOAD_BYTES + 2**20
+# Uploads bigger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+# Non-file form fields and JSON bodies (the Argilla webhook caps its own at 2 MiB below this).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**19
+# Imports refuse sources beyond these, so that a small hostile file (a Parquet
+# decompression bomb, a line without end) cannot exhaust memory: rows per source, data
+# after decompression, one row, and a `.json` array (parsed whole).
+SOMOS_IMPORT_MAX_ROWS = int(os.environ.get("SOMOS_IMPORT_MAX_ROWS", "5000000"))
+SOMOS_IMPORT_MAX_DATA_BYTES = int(os.environ.get("SOMOS_IMPORT_MAX_DATA_MB", "4096")) * 2**20
+SOMOS_IMPORT_MAX_ROW_BYTES = 16 * 2**20
+SOMOS_IMPORT_MAX_JSON_ARRAY_BYTES = 64 * 2**20

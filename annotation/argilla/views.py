@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.argilla import gateway
 from annotation.argilla.hooks import campaign_is_linked
@@ -59,6 +59,7 @@ def sync_start(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     return redirect("campaign_manage", slug=campaign.slug)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def annotator(request: HttpRequest) -> HttpResponse:
     """Signed-in volunteers: ask for an Argilla annotator account; see it once."""

@@ -40,7 +40,10 @@
       if (value !== undefined) element.textContent = number.format(value);
     }
     const bar = root.querySelector("[data-live-bar]");
-    if (bar) bar.style.width = `${progress.percent_completed}%`;
+    if (bar) {
+      bar.style.width = `${progress.percent_completed}%`;
+      bar.parentElement.setAttribute("aria-valuenow", String(progress.percent_completed));
+    }
     if (progress.ranking) renderRanking(progress.ranking);
     root.dataset.updates = String(Number(root.dataset.updates || 0) + 1);
   };
