@@ -13,6 +13,7 @@ from campaigns.models import Campaign, Question
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
 _PAIR = re.compile(r"^\s*([^=,>]+?)\s*(?:=|,|->|→)\s*(.+?)\s*$")
+FILE_TOO_LARGE = "file_too_large"
 
 
 class SourceFields(forms.Form):
@@ -50,8 +51,11 @@ class SourceFields(forms.Form):
             if upload and upload.size > settings.SOMOS_MAX_UPLOAD_BYTES:
                 self.add_error(
                     field,
-                    _("The file is larger than %(limit)s MB.")
-                    % {"limit": settings.SOMOS_MAX_UPLOAD_BYTES // 2**20},
+                    forms.ValidationError(
+                        _("The file is larger than %(limit)s MB.")
+                        % {"limit": settings.SOMOS_MAX_UPLOAD_BYTES // 2**20},
+                        code=FILE_TOO_LARGE,
+                    ),
                 )
         if not cleaned.get("source_file") and not cleaned.get("hub_name"):
             self.add_error("source_file", _("Upload a file or name a Hugging Face dataset."))
@@ -92,6 +96,8 @@ class CampaignCreateForm(SourceFields):
     pairs = forms.CharField(
         label=_("Source = translation columns"),
         required=False,
+        # _PAIR backtracks on long lines: the cap keeps matching cheap.
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Generic layout only: one pair per line, such as text_en = text_es."),
     )

@@ -12,11 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaigns.access import can_create_campaigns, creator_required, organizer_required
 from campaigns.forms import (
+    FILE_TOO_LARGE,
     CampaignCreateForm,
     CampaignSettingsForm,
     ImportForm,
     OrganizerAddForm,
     QuestionFormSet,
+    SourceFields,
 )
 from campaigns.importers.records import ImportRejected
 from campaigns.models import Campaign
@@ -53,8 +55,11 @@ def organize_index(request: HttpRequest) -> HttpResponse:
 @creator_required
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """Campaign creators: a new campaign from a preset and an uploaded or linked source."""
-    form = CampaignCreateForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form = CampaignCreateForm(request.POST, request.FILES)
+    else:
+        form = CampaignCreateForm()
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         campaign = campaign_create(
             slug=data["slug"],
@@ -72,8 +77,22 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         )
         if _import(request, campaign, data):
             return redirect("campaign_preview", slug=campaign.slug)
-        return redirect("campaign_manage", slug=campaign.slug)
-    return render(request, "campaigns/organize/new.html", {"form": form})
+        # The draft and its failed run stay; the data was refused, so the answer is a 400.
+        return _manage_page(request, campaign, status=400)
+    return render(
+        request,
+        "campaigns/organize/new.html",
+        {"form": form},
+        status=_refused_status(form) if form.is_bound else 200,
+    )
+
+
+def _refused_status(form: SourceFields) -> int:
+    """Return 413 when an upload is too large, else 400, for a form that was refused."""
+    too_large = any(
+        form.has_error(name, FILE_TOO_LARGE) for name in ("source_file", "translation_file")
+    )
+    return 413 if too_large else 400
 
 
 def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
@@ -106,6 +125,10 @@ def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
 @organizer_required
 def campaign_manage(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Organizers: status, counts, lifecycle actions and the import history."""
+    return _manage_page(request, campaign)
+
+
+def _manage_page(request: HttpRequest, campaign: Campaign, *, status: int = 200) -> HttpResponse:
     return render(
         request,
         "campaigns/organize/manage.html",
@@ -118,6 +141,7 @@ def campaign_manage(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "import_runs": campaign.import_runs.select_related("created_by")[:20],
             "organizers": campaign.organizers.all(),
         },
+        status=status,
     )
 
 
@@ -128,12 +152,13 @@ def campaign_import(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if form.is_valid():
         form.check_translation_for(campaign.preset)
-    if form.is_valid():
-        _import(request, campaign, form.cleaned_data)
-    else:
+    if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+        return _manage_page(request, campaign, status=_refused_status(form))
+    if not _import(request, campaign, form.cleaned_data):
+        return _manage_page(request, campaign, status=400)
     return redirect("campaign_manage", slug=campaign.slug)
 
 
@@ -179,6 +204,7 @@ def campaign_settings(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         request,
         "campaigns/organize/settings.html",
         {"campaign": campaign, "form": form, "questions": questions},
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -105,6 +105,11 @@ def records_import(
         )
         _run_failed(run, str(rejection).splitlines())
         raise rejection from error
+    except BaseException:
+        # Whatever else stopped it (a bug, a worker shut down) rolled the records back;
+        # the history must not show the run as still going.
+        _run_failed(run, [_("the import stopped on an unexpected error; nothing was stored")])
+        raise
     run.status = ImportRun.Status.SUCCEEDED
     run.records_created = created
     run.records_updated = updated

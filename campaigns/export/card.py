@@ -139,6 +139,8 @@ def card_text(
         "- `responses/train.parquet` (the `responses` configuration): every answer, one row per"
         " answer;"
         " contributors are pseudonymous unless they chose to be credited.",
+        "- `spreadsheet/<split>.csv` and `spreadsheet/responses.csv`: the same rows and answers"
+        " for spreadsheets; a cell a spreadsheet would run as a formula starts with an extra `'`.",
     ]
     if task:
         lines += [

@@ -13,6 +13,7 @@ from datasets import Dataset, DatasetDict, DatasetInfo, Features
 from datasets.table import InMemoryTable
 
 from campaigns.export.layouts import ExportRecord, Layout
+from campaigns.export.spreadsheet import columns_csv_write, rows_csv_write
 
 RESPONSE_FEATURES = Features.from_arrow_schema(
     pa.schema(
@@ -37,7 +38,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(
 
 
 def dataset_write(*, folder: Path, layout: Layout, records: list[ExportRecord]) -> dict[str, int]:
-    """Write the rows per split: Parquet, JSON Lines and a DatasetDict saved to disk."""
+    """Write the rows per split: Parquet, JSON Lines, a DatasetDict saved to disk and CSV."""
     by_split: dict[str, list[dict]] = defaultdict(list)
     for record in records:
         by_split[layout.split_of(record)].append(layout.row_of(record))
@@ -61,6 +62,9 @@ def dataset_write(*, folder: Path, layout: Layout, records: list[ExportRecord]) 
         pq.write_table(table, data / f"{split}.parquet")
         with (data / f"{split}.jsonl").open("w", encoding="utf-8") as out:
             out.writelines(_dumps(row) + "\n" for row in rows)
+        rows_csv_write(
+            path=folder / "spreadsheet" / f"{split}.csv", columns=table.column_names, rows=rows
+        )
         datasets[split] = Dataset(
             InMemoryTable(table), info=DatasetInfo(features=features), split=split
         )
@@ -69,10 +73,11 @@ def dataset_write(*, folder: Path, layout: Layout, records: list[ExportRecord]) 
 
 
 def responses_write(*, folder: Path, columns: dict[str, list]) -> list[str]:
-    """Write every answer as Parquet (a dataset `datasets` loads); return the credited names."""
+    """Write every answer as Parquet (a dataset `datasets` loads) and CSV; return the credited."""
     table = pa.table(columns, schema=RESPONSE_FEATURES.arrow_schema)
     (folder / "responses").mkdir(parents=True, exist_ok=True)
     pq.write_table(table, folder / "responses" / "train.parquet")
+    columns_csv_write(path=folder / "spreadsheet" / "responses.csv", columns=columns)
     credited = {
         name
         for name, is_credited in zip(columns["contributor"], columns["credited"], strict=True)

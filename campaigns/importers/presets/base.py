@@ -79,7 +79,11 @@ def correction_question(piece: str) -> QuestionSpec:
 
 @dataclass(slots=True)
 class RowCheck:
-    """Read typed fields of one row, recording a problem for each bad one."""
+    """Read typed fields of one row, recording a problem for each bad one.
+
+    Text PostgreSQL cannot store (NUL characters, halves of surrogate pairs) is reported by
+    the source readers, for every column of the row, so it is not checked again here.
+    """
 
     problems: ProblemLog
     file: str
@@ -108,17 +112,10 @@ class RowCheck:
         """Return a text field, or None if it is missing or not text."""
         value = self._get(data, field, name)
         if isinstance(value, str):
-            return self._storable(value, name or field)
+            return value
         if value is not _MISSING:
             self._wrong(name or field, _("text"), value)
         return None
-
-    def _storable(self, value: str, field: str) -> str | None:
-        # PostgreSQL's text and jsonb cannot hold a NUL character.
-        if "\x00" in value:
-            self.fail(field, _("the text contains a NUL character"))
-            return None
-        return value
 
     def texts(self, data: dict, field: str, name: str | None = None) -> list[str] | None:
         """Return a list-of-text field, or None if it is missing or malformed."""
@@ -131,8 +128,6 @@ class RowCheck:
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 self._wrong(f"{name or field}[{index}]", _("text"), item)
-                return None
-            if self._storable(item, f"{name or field}[{index}]") is None:
                 return None
         return list(value)
 
@@ -168,7 +163,7 @@ class RowCheck:
                     _("the id is longer than %(limit)s characters") % {"limit": MAX_ID_LENGTH},
                 )
             elif value.strip():
-                return self._storable(value.strip(), field)
+                return value.strip()
             else:
                 self.fail(field, _("the id is empty"))
         elif value is not _MISSING:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from campaigns.importers.records import ProblemLog
-from campaigns.importers.sources.arrow import HubReader, ParquetReader, SavedDatasetReader
+from campaigns.importers.sources.arrow import HubReader, SavedDatasetReader
 from campaigns.importers.sources.base import (
     FORMATS,
     HUB_PREFIX,
@@ -21,6 +21,7 @@ from campaigns.importers.sources.base import (
     hub_name_config,
     source_format,
 )
+from campaigns.importers.sources.parquet import ParquetReader
 from campaigns.importers.sources.text import CsvReader, JsonlReader, JsonReader
 
 _READERS: dict[str, type[RowReader]] = {

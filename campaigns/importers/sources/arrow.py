@@ -1,38 +1,16 @@
-"""Read Arrow-backed sources: Parquet files, saved datasets and hub datasets."""
+"""Read Arrow-backed sources: saved datasets and hub datasets (Parquet files: `parquet`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from campaigns.importers.sources.base import RowReader, hub_name_config
 
 BATCH_ROWS = 4096
-
-
-class ParquetReader(RowReader):
-    """Read a Parquet file batch by batch; rows have no position (no cheap seek)."""
-
-    def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
-        import pyarrow
-        import pyarrow.parquet
-
-        try:
-            parquet = pyarrow.parquet.ParquetFile(self.path)
-        except (OSError, ValueError, pyarrow.ArrowException) as exc:
-            self.problems.reject(
-                self.file,
-                None,
-                None,
-                _("not a readable Parquet file (%(error)s)") % {"error": exc},
-            )
-        number = 0
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            for row in batch.to_pylist():
-                number += 1
-                yield number, row, None
 
 
 class SavedDatasetReader(RowReader):
@@ -57,6 +35,8 @@ class SavedDatasetReader(RowReader):
             )
         if isinstance(loaded, datasets.DatasetDict):
             loaded = loaded[self._split(list(loaded))]
+        if len(loaded) > settings.SOMOS_IMPORT_MAX_ROWS:
+            self.reject_rows(settings.SOMOS_IMPORT_MAX_ROWS)
         self._dataset = loaded
         for start in range(0, len(loaded), BATCH_ROWS):
             batch = loaded[start : start + BATCH_ROWS]

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from campaigns.importers.records import value_kind
 from campaigns.importers.sources.base import BOM, RowReader, utf8_message
+
+# JSON text holds a NUL character or half of a surrogate pair, neither of which PostgreSQL
+# stores, only as an escape: rows without one need no check of their values.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 class JsonlReader(RowReader):
     """Read one JSON object per line; positions are byte offsets."""
 
     _handle: BinaryIO | None = None
+    _suspect = False
 
     def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
         offset = 0
         with self.path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            self.check_text_head(handle)
+            number = 0
+            while raw := self.read_line(handle, number + 1):
+                number += 1
                 start = offset
                 offset += len(raw)
                 if number == 1:
@@ -45,6 +56,9 @@ class JsonlReader(RowReader):
                 % {"column": exc.colno, "error": exc.msg},
             )
             return None
+        except RecursionError:
+            self.problems.add(self.file, number, None, _("the JSON is nested too deeply"))
+            return None
         if not isinstance(row, dict):
             self.problems.add(
                 self.file,
@@ -53,7 +67,11 @@ class JsonlReader(RowReader):
                 _("expected a JSON object, not %(kind)s") % {"kind": value_kind(row)},
             )
             return None
+        self._suspect = _UNSTORABLE_ESCAPE.search(text) is not None
         return row
+
+    def suspect(self, number: int) -> bool:
+        return self._suspect
 
     def row_at(self, position: int) -> dict:
         if self._handle is None:
@@ -76,6 +94,18 @@ class JsonReader(JsonlReader):
         if not self._is_array():
             yield from super()._rows()
             return
+        limit = settings.SOMOS_IMPORT_MAX_JSON_ARRAY_BYTES
+        if self.path.stat().st_size > limit:
+            self.problems.reject(
+                self.file,
+                None,
+                None,
+                _(
+                    "a JSON array is read whole, and this one is bigger than %(limit)s; "
+                    "write one object per line (JSON Lines) instead"
+                )
+                % {"limit": filesizeformat(limit)},
+            )
         raw = self.path.read_bytes().removeprefix(BOM)
         try:
             text = raw.decode("utf-8")
@@ -96,6 +126,9 @@ class JsonReader(JsonlReader):
                 None,
                 _("invalid JSON (%(error)s)") % {"error": exc.msg},
             )
+        except RecursionError:
+            self.problems.reject(self.file, None, None, _("the JSON is nested too deeply"))
+        self._suspect = _UNSTORABLE_ESCAPE.search(text) is not None
         for index, row in enumerate(self._array or []):
             if isinstance(row, dict):
                 yield index + 1, row, index
@@ -109,6 +142,7 @@ class JsonReader(JsonlReader):
 
     def _is_array(self) -> bool:
         with self.path.open("rb") as handle:
+            self.check_text_head(handle)
             head = handle.read(4096).removeprefix(BOM).lstrip()
         return head.startswith(b"[")
 
@@ -126,15 +160,18 @@ class _Lines:
         self.handle = handle
         self.offset = handle.tell()
         self.row: int | None = None
+        # Whether a line read since the last row held a NUL byte (csv lets them through).
+        self.nul_seen = False
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        raw = self.handle.readline()
+        raw = self.reader.read_line(self.handle, self.row)
         if not raw:
             raise StopIteration
         self.offset += len(raw)
+        self.nul_seen = self.nul_seen or b"\x00" in raw
         return self.reader.decode_line(raw, self.row)
 
 
@@ -142,10 +179,12 @@ class CsvReader(RowReader):
     """Read a CSV file with a header (UTF-8, optional BOM); positions are byte offsets."""
 
     _handle: BinaryIO | None = None
+    _suspect = False
     fieldnames: list[str] | None = None
 
     def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
         with self.path.open("rb") as handle:
+            self.check_text_head(handle)
             if handle.read(len(BOM)) != BOM:
                 handle.seek(0)
             lines = _Lines(self, handle)
@@ -175,6 +214,7 @@ class CsvReader(RowReader):
                         _("unreadable CSV (%(error)s)") % {"error": exc},
                     )
                 number += 1
+                self._suspect, lines.nul_seen = lines.nul_seen, False
                 if None in row:
                     message = _("the row has more values than the header has columns")
                 elif None in row.values():
@@ -183,6 +223,9 @@ class CsvReader(RowReader):
                     yield number, row, start
                     continue
                 self.problems.add(self.file, number, None, message)
+
+    def suspect(self, number: int) -> bool:
+        return self._suspect
 
     def _check_header(self, fieldnames: list[str]) -> None:
         seen: set[str] = set()
