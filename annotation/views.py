@@ -112,10 +112,12 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
         return _guide_first(request, campaign) or _annotate_page(request, campaign, record)
 
     action = request.POST.get("action")
-    if action not in ACTIONS:
-        messages.error(request, _("Unknown action."))
-        return redirect("annotate_record", slug=slug, record_id=record.pk)
     values = _values_from(request, campaign)
+    if action not in ACTIONS:
+        # Nothing is saved; the page comes back with what was typed, as for a bad field.
+        return _annotate_page(
+            request, campaign, record, values=values, errors={"action": _("Unknown action.")}
+        )
     if action == "submit" and must_acknowledge(campaign=campaign, user=request.user):
         # The guide changed under the volunteer: keep their work, show them what changed.
         action = "draft"

@@ -184,3 +184,16 @@ def test_annotate_view_follows_a_campaign_recreated_under_the_same_slug(
     slug = arc_campaign.slug
     Campaign.objects.filter(slug=slug).delete()
     assert client.get(url).status_code == 404
+
+
+def test_annotate_view_unknown_action_is_refused_keeping_the_typed_text(
+    client, arc_campaign, volunteer
+):
+    client.force_login(volunteer)
+    record = next_record_for(campaign=arc_campaign, user=volunteer)
+    url = reverse("annotate_record", args=[arc_campaign.slug, record.pk])
+    answer = client.post(url, {"action": "delete", "verdict": "correct"})
+    assert answer.status_code == 400
+    # Spanish is the site's default language.
+    assert "Acción desconocida." in answer.content.decode()
+    assert not Response.objects.filter(record=record, user=volunteer).exists()
