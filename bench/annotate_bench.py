@@ -160,6 +160,7 @@ def world_clear(session_keys: list[str] | None = None) -> None:
 
 def world_build(*, records: int, volunteers: int, overlap: int) -> list[tuple[int, str]]:
     """Create the active campaign, its guide and the volunteers; return (user id, session)."""
+    from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -200,7 +201,7 @@ def world_build(*, records: int, volunteers: int, overlap: int) -> list[tuple[in
         guide_acknowledge(user=user, version=version)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         logged_in.append((user.pk, session.session_key))

@@ -746,6 +746,7 @@ async def live_latencies(
 
 def live_volunteer_session() -> str:
     """Return a session key signed in as the live volunteer (created on first use)."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
     from django.contrib.sessions.backends.db import SessionStore
@@ -761,7 +762,7 @@ def live_volunteer_session() -> str:
     Profile.objects.get_or_create(user=user, defaults={"display_name": "Bench live"})
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key

@@ -148,8 +148,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, each keeping the user row a few seconds per process.
+    "somos_site.accounts.backends.RecentUserModelBackend",
+    "somos_site.accounts.backends.RecentUserAllauthBackend",
 ]
 
 # Internationalisation: Spanish first, English available.

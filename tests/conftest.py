@@ -12,6 +12,7 @@ from campaigns.demo import SAMPLE_DATA as SAMPLES
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, campaign_status_change, records_import
+from somos_site.accounts.backends import recent_users_clear
 from somos_site.cache import local_first_clear
 
 PASSWORD = "una-clave-segura-2024"
@@ -38,6 +39,7 @@ def _fresh_cache():
     """Start every test with an empty cache: ids repeat across test databases."""
     cache.clear()
     local_first_clear()
+    recent_users_clear()
 
 
 @pytest.fixture

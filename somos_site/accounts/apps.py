@@ -19,3 +19,15 @@ class AccountsConfig(AppConfig):
 
         social_account_added.connect(_on_social_account, weak=False)
         social_account_updated.connect(_on_social_account, weak=False)
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from somos_site.accounts.backends import recent_user_forget
+
+        # Cache upkeep: a saved user (new password, deactivated) is reloaded at once here.
+        def _forget_user(sender, instance, **kwargs):
+            recent_user_forget(instance.pk)
+
+        post_save.connect(_forget_user, sender=get_user_model(), weak=False)
+        post_delete.connect(_forget_user, sender=get_user_model(), weak=False)

@@ -16,6 +16,7 @@ SLUG = "faults"
 
 def world_build(*, volunteers: int, slug: str = SLUG, overlap: int = 3) -> dict:
     """Create an active public campaign of the 25 ARC samples and volunteers signed in."""
+    from django.conf import settings
     from django.contrib.auth import (
         BACKEND_SESSION_KEY,
         HASH_SESSION_KEY,
@@ -44,7 +45,7 @@ def world_build(*, volunteers: int, slug: str = SLUG, overlap: int = 3) -> dict:
         user.save()
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         sessions[user.pk] = session.session_key

@@ -118,3 +118,23 @@ def test_huggingface_login_fills_the_profile(settings):
     profile = Profile.objects.get(user=user)
     assert profile.huggingface_username == "anacoder"
     assert profile.display_name == "Ana"
+
+
+def test_signed_in_user_is_reloaded_when_deactivated(client, volunteer):
+    # Users are kept a few seconds per process; a save in this process is seen at once.
+    client.force_login(volunteer)
+    page = reverse("my_contributions")
+    assert client.get(page).status_code == 200
+    assert client.get(page).status_code == 200
+    volunteer.is_active = False
+    volunteer.save()
+    assert client.get(page).status_code == 302
+
+
+def test_password_change_ends_other_sessions(client, volunteer):
+    client.force_login(volunteer)
+    page = reverse("my_contributions")
+    assert client.get(page).status_code == 200
+    volunteer.set_password("a-brand-new-password-42")
+    volunteer.save()
+    assert client.get(page).status_code == 302
