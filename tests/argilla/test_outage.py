@@ -7,10 +7,18 @@ import pytest
 from annotation.argilla import gateway
 from annotation.argilla.models import ArgillaDatasetLink, ArgillaSyncRun
 from annotation.argilla.sync import argilla_sync
+from annotation.tasks import argilla_sync_task
 from campaigns.models import Record
 from dashboards.models import CampaignCounter
+from tests.argilla.conftest import wait_for
+from tests.faults import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A real Celery worker, taken by name from the fault tests' fixtures.
+broker = celery_worker.broker
+tasks_to_broker = celery_worker.tasks_to_broker
+worker_start = celery_worker.worker_start
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +109,40 @@ def test_answers_survive_an_argilla_outage_during_reconciliation(
         .values_list("status", "responses_pulled")
     )
     assert statuses == [("succeeded", 0), ("failed", 0), ("succeeded", 4), ("succeeded", 0)]
+
+
+def test_sync_task_resumes_by_itself_after_argilla_stops_mid_push(
+    linked_campaign, argilla_server, argilla_owner, broker, worker_start, tasks_to_broker
+):
+    _more_records(linked_campaign, 600)
+    argilla_sync_task.delay(linked_campaign.pk, trigger=ArgillaSyncRun.Trigger.SCHEDULE)
+    # Long enough that Redis never hands the retry, held until its countdown, out twice.
+    worker = worker_start(visibility_timeout=600)
+    runs = ArgillaSyncRun.objects.filter(campaign=linked_campaign)
+
+    def pushed_a_batch() -> bool:
+        worker.assert_alive()
+        return runs.filter(
+            status=ArgillaSyncRun.Status.RUNNING, records_pushed__gte=gateway.PUSH_BATCH
+        ).exists()
+
+    wait_for(pushed_a_batch, timeout=180)
+    argilla_server.stop_server()
+    wait_for(lambda: runs.filter(status=ArgillaSyncRun.Status.FAILED).exists(), timeout=60)
+    argilla_server.start()
+    # Nobody starts the sync again: the task retries with backoff until a run gets through.
+    wait_for(
+        lambda: runs.filter(status=ArgillaSyncRun.Status.SUCCEEDED).exists(), timeout=240, every=0.5
+    )
+
+    history = list(runs.order_by("id").values_list("status", "records_pushed"))
+    *failed, (last_status, _pushed) = history
+    assert last_status == ArgillaSyncRun.Status.SUCCEEDED, worker.log_tail()
+    assert failed and {status for status, _pushed in failed} == {ArgillaSyncRun.Status.FAILED}
+    assert failed[0][1] >= gateway.PUSH_BATCH
+    assert sum(pushed for _status, pushed in history) == 600  # each record sent once
+    link = ArgillaDatasetLink.objects.get(campaign=linked_campaign)
+    records = argilla_owner.records(link.dataset_id)
+    assert len({r["external_id"] for r in records}) == len(records) == 600
+    assert not Record.objects.filter(campaign=linked_campaign, argilla_id__isnull=True).exists()
+    wait_for(lambda: broker.hlen("unacked") == 0 and broker.llen("celery") == 0, timeout=10)

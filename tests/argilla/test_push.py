@@ -85,10 +85,26 @@ def test_push_again_updates_and_never_duplicates(linked_campaign, argilla_owner)
 
 
 def test_runs_of_one_campaign_never_overlap(linked_campaign):
+    from annotation.argilla.sync import SyncAlreadyRunning, campaign_sync_lock
+
+    # A sync alive in another process: its run row, and its database session holding the lock.
     ArgillaSyncRun.objects.create(campaign=linked_campaign, trigger="command")
-
-    from annotation.argilla.sync import SyncAlreadyRunning
-
-    with pytest.raises(SyncAlreadyRunning):
-        argilla_sync(campaign=linked_campaign)
+    with campaign_sync_lock(campaign_id=linked_campaign.pk) as taken:
+        assert taken
+        with pytest.raises(SyncAlreadyRunning):
+            argilla_sync(campaign=linked_campaign)
     assert ArgillaSyncRun.objects.filter(campaign=linked_campaign).count() == 1
+
+
+def test_sync_closes_the_run_of_a_dead_process_and_goes_ahead(linked_campaign):
+    # Marked running, but no session holds the lock: its process died mid-run.
+    dead = ArgillaSyncRun.objects.create(campaign=linked_campaign, trigger="schedule")
+
+    run = argilla_sync(campaign=linked_campaign, push=True, pull=False)
+
+    assert run.status == ArgillaSyncRun.Status.SUCCEEDED
+    assert run.records_pushed == 25
+    dead.refresh_from_db()
+    assert dead.status == ArgillaSyncRun.Status.FAILED
+    assert dead.errors == ["abandoned"]
+    assert dead.finished_at is not None
