@@ -95,6 +95,10 @@ def response_skip(
     )
 
 
+_RESPONSE = "SELECT * FROM annotation_response WHERE record_id = %s AND user_id = %s"
+_RESPONSE_FOR_UPDATE = _RESPONSE + " FOR UPDATE"
+
+
 @transaction.atomic
 def _response_write(
     *,
@@ -128,7 +132,10 @@ def _response_write(
         require_answers=status == Response.Status.SUBMITTED,
     )
     now = timezone.now()
-    response = Response.objects.select_for_update().filter(record=record, user=user).first()
+    # The record's lock already serialises writers of this answer; the row lock is kept
+    # for writers that take only it. Plain SQL: this runs on every submit.
+    locking = _RESPONSE_FOR_UPDATE if connection.features.has_select_for_update else _RESPONSE
+    response = next(iter(Response.objects.raw(locking, [record.pk, user.pk])), None)
     before_status = response.status if response else None
     before_corrections = response.corrections if response else 0
 

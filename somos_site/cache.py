@@ -118,6 +118,28 @@ class SharedRedisCache(RedisCache):
         local_first_clear()
         return _clear(self)
 
+    def count_in_window(self, key: str, previous_key: str, timeout: int) -> tuple[int, int] | None:
+        """Add one to key (kept `timeout` seconds) and read previous_key, in one round trip.
+
+        Returns (count, previous count), or None while Redis is down.
+        """
+        if _Outage.active():
+            return None
+        key, previous_key = (
+            self.make_and_validate_key(key),
+            self.make_and_validate_key(previous_key),
+        )
+        try:
+            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipeline.incr(key)
+            pipeline.expire(key, timeout, nx=True)
+            pipeline.get(previous_key)
+            count, _expiry, previous = pipeline.execute()
+        except RedisError as error:
+            _Outage.begin(error)
+            return None
+        return int(count), int(previous or 0)
+
     def incr(self, key, delta=1, version=None):
         """Increment the value; while Redis is down this raises, as a missing key does."""
         if _Outage.active():

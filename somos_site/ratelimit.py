@@ -66,14 +66,23 @@ def rate_limit_hit(*, scope: str, who: str, now: float | None = None) -> int | N
     for rate in rates_for(scope):
         window, into = divmod(now, rate.seconds)
         key = f"ratelimit:{scope}:{who}:{rate.seconds}:{int(window)}"
+        previous_key = f"ratelimit:{scope}:{who}:{rate.seconds}:{int(window) - 1}"
         # Kept for two periods: the next window weighs this one's count.
-        cache.add(key, 0, timeout=2 * rate.seconds + 1)
-        try:
-            current = cache.incr(key)
-        except ValueError:
-            # Redis is down (or the key expired this instant): let the request through.
-            continue
-        previous = cache.get(f"ratelimit:{scope}:{who}:{rate.seconds}:{int(window) - 1}", 0)
+        timeout = 2 * rate.seconds + 1
+        if hasattr(cache, "count_in_window"):
+            # Redis: one round trip on every submit instead of three.
+            counts = cache.count_in_window(key, previous_key, timeout)
+            if counts is None:
+                continue  # Redis is down: let the request through.
+            current, previous = counts
+        else:
+            cache.add(key, 0, timeout=timeout)
+            try:
+                current = cache.incr(key)
+            except ValueError:
+                # The key expired this instant: let the request through.
+                continue
+            previous = cache.get(previous_key, 0)
         if previous * (1 - into / rate.seconds) + current > rate.count:
             wait = max(wait or 0, math.ceil(rate.seconds - into))
     return wait
