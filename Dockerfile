@@ -1,4 +1,4 @@
-# Somos production image: the ASGI site (daphne), and the same image runs Celery worker and beat.
+# Somos production image: the ASGI site (uvicorn), and the same image runs Celery worker and beat.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,4 +26,7 @@ RUN DATABASE_URL=postgres://build@localhost/build \
 
 USER somos
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "somos_site.asgi:application"]
+# Two worker processes per core suits 2-core hosts (bench/README.md); WEB_CONCURRENCY sets it.
+ENV WEB_CONCURRENCY=2
+CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--loop", "uvloop", \
+     "--http", "httptools", "--no-access-log", "somos_site.asgi:application"]

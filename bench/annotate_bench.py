@@ -1,4 +1,4 @@
-"""Measure next record + submit over HTTP with N volunteers against several daphne workers.
+"""Measure next record + submit over HTTP with N volunteers against several ASGI workers.
 
 Usage: python bench/annotate_bench.py [--volunteers 50] [--workers 2] [--seconds 30]
        [--saturation-seconds 15] [--records 20000] [--dsn postgres://...] [--redis redis://...]
@@ -6,7 +6,7 @@ Usage: python bench/annotate_bench.py [--volunteers 50] [--workers 2] [--seconds
 Builds its own world on a scratch PostgreSQL database and Redis DB: an active ARC campaign
 of synthetic records (imported through records_import from JSONL in the okapi_arc layout)
 with a published guide, and N volunteers who acknowledged it, logged in through sessions
-written directly so no password hashing is measured. Starts W daphne processes on
+written directly so no password hashing is measured. Starts W uvicorn (or daphne) processes on
 loopback with the production settings and spreads the volunteers over them, each with its
 own HTTP client and cookie jar. One action is GET the annotate page + POST a submit
 (expect 302). Phase 1: every volunteer acts once a second; phase 2: no pause, for the
@@ -243,7 +243,7 @@ def server_command(server: str, port: int) -> list[str]:
 
 
 def servers_start(
-    *, ports: list[int], environment: dict[str, str], logs: Path, server: str = "daphne"
+    *, ports: list[int], environment: dict[str, str], logs: Path, server: str = "uvicorn"
 ) -> list[Server]:
     """Start one ASGI process per port and wait until each answers."""
     servers = []
@@ -263,7 +263,7 @@ def servers_start(
     for server in servers:
         while True:
             if server.process.poll() is not None:
-                raise SystemExit(f"daphne on {server.port} exited:\n{server.log.read_text()}")
+                raise SystemExit(f"worker on {server.port} exited:\n{server.log.read_text()}")
             try:
                 answer = httpx.get(f"http://127.0.0.1:{server.port}/accounts/login/", timeout=2)
                 if answer.status_code == 200:
@@ -271,9 +271,9 @@ def servers_start(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit(f"daphne on {server.port} not ready:\n{server.log.read_text()}")
+                raise SystemExit(f"worker on {server.port} not ready:\n{server.log.read_text()}")
             time.sleep(0.2)
-    say(f"{len(servers)} daphne workers ready on ports {', '.join(map(str, ports))}")
+    say(f"{len(servers)} ASGI workers ready on ports {', '.join(map(str, ports))}")
     return servers
 
 
@@ -290,7 +290,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def servers_stop(servers: list[Server]) -> None:
-    """Stop the daphne processes this script started: TERM, then KILL if they linger."""
+    """Stop the server processes this script started: TERM, then KILL if they linger."""
     for server in servers:
         if server.process.poll() is None:
             server.process.send_signal(signal.SIGTERM)
@@ -593,7 +593,10 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--server", choices=["daphne", "uvicorn"], default="daphne", help="the ASGI server"
+        "--server",
+        choices=["daphne", "uvicorn"],
+        default="uvicorn",
+        help="the ASGI server (uvicorn, as in production)",
     )
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--saturation-seconds", type=float, default=15)
@@ -650,7 +653,7 @@ def main() -> None:
                     logged = server.log.read_text(errors="replace")
                     if "Traceback" in logged:
                         first = logged[logged.index("Traceback") :].splitlines()[:60]
-                        say(f"daphne on {server.port} logged (first traceback):")
+                        say(f"worker on {server.port} logged (first traceback):")
                         say("\n".join(first))
 
         say(f"phase 1 ({len(paced_samples.pair_ms)} actions, paced at 1/s per volunteer):")

@@ -676,8 +676,8 @@ def main() -> None:
     parser.add_argument(
         "--server",
         choices=["daphne", "uvicorn"],
-        default="daphne",
-        help="the ASGI server (the Dockerfile runs daphne)",
+        default="uvicorn",
+        help="the ASGI server (uvicorn, as the Dockerfile runs)",
     )
     parser.add_argument("--annotate-every", type=float, default=5, help="seconds per annotation")
     parser.add_argument("--browse-every", type=float, default=3, help="seconds per page, mean")
