@@ -23,6 +23,7 @@ from annotation.assignment import lease_release
 from annotation.models import Participation, Response, ResponseRevision
 from annotation.validation import response_values_clean
 from campaigns.consensus import consensus_compute
+from campaigns.consensus.services import submitted_answers
 from campaigns.models import Campaign, Record
 from campaigns.selectors import campaign_questions
 from dashboards.services import (
@@ -189,14 +190,12 @@ def _response_write(
     )
     # Consensus: when the record completes, and again when its answers change.
     settle = status == Response.Status.SUBMITTED and record.status != Record.Status.PENDING
+    answers = submitted_answers(record=record) if settle else []
     if settle:
         # Consensus may move every answerer's counter: lock them all first, by user id,
         # so that no contributor row is waited for while the campaign's rows are held.
         contributor_counters_lock(
-            campaign=campaign,
-            user_ids=Response.objects.filter(
-                record=record, status=Response.Status.SUBMITTED
-            ).values_list("user_id", flat=True),
+            campaign=campaign, user_ids=[user_id for _id, user_id, _values in answers]
         )
     first_contribution = contributor_counters_move(
         campaign=campaign,
@@ -206,7 +205,7 @@ def _response_write(
         at=now,
     )
     if settle:
-        consensus_compute(record=record)
+        consensus_compute(record=record, answers=answers, counters_locked=True)
     campaign_counters_move(
         campaign=campaign,
         newly_submitted=newly_submitted,

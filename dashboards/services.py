@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,8 +22,8 @@ from dashboards.selectors import live_snapshot
 
 logger = logging.getLogger(__name__)
 
-# A burst of submissions becomes at most one live message per window and campaign.
-BROADCAST_WINDOW_S = 0.2
+# A burst of submissions becomes at most one live message per window and campaign
+# (settings.SOMOS_LIVE_WINDOW_S).
 
 
 def progress_broadcast(*, campaign: Campaign) -> None:
@@ -36,7 +37,7 @@ def _broadcast_soon(campaign_id: int) -> None:
     try:
         cache.set(_dirty_key(campaign_id), 1, timeout=60)
         if cache.add(_lock_key(campaign_id), 1, timeout=10):
-            threading.Timer(BROADCAST_WINDOW_S, _flush, args=(campaign_id,)).start()
+            _flush_later(campaign_id)
     except Exception:
         # Live updates are best effort (Redis may be down): the write has committed, and
         # viewers catch up on their next message or page load.
@@ -62,13 +63,20 @@ def _flush(campaign_id: int) -> None:
         cache.delete(_lock_key(campaign_id))
         # A change that committed while we were sending found the lock taken: send again.
         if cache.get(_dirty_key(campaign_id)) and cache.add(_lock_key(campaign_id), 1, timeout=10):
-            threading.Timer(BROADCAST_WINDOW_S, _flush, args=(campaign_id,)).start()
+            _flush_later(campaign_id)
     except Exception:
         logger.warning("progress broadcast failed for %s", campaign_id, exc_info=True)
         cache.delete(_lock_key(campaign_id))
     finally:
         # The timer thread opened its own connection; do not leave it behind.
         connection.close()
+
+
+def _flush_later(campaign_id: int) -> None:
+    timer = threading.Timer(settings.SOMOS_LIVE_WINDOW_S, _flush, args=(campaign_id,))
+    # A pending broadcast never keeps a stopping process alive.
+    timer.daemon = True
+    timer.start()
 
 
 def _dirty_key(campaign_id: int) -> str:

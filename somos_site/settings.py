@@ -204,6 +204,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Live progress: submissions within this window reach viewers as one message per campaign.
+# Each message costs a snapshot query in a web process; viewers see changes within it.
+SOMOS_LIVE_WINDOW_S = float(os.environ.get("SOMOS_LIVE_WINDOW_S", "0.5"))
+
 # Celery: Redis broker in production; embedded runs every task in the calling process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None

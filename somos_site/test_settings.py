@@ -18,6 +18,8 @@ os.environ.setdefault("SOMOS_HTTPS", "false")
 # Concurrency tests run twenty threads, each holding a connection for its whole run.
 os.environ.setdefault("SOMOS_DB_POOL_MAX", "40")
 os.environ.setdefault("SOMOS_STATIC_MANIFEST", "false")
+# Live broadcasts go out within the test that caused them, not after its database is gone.
+os.environ.setdefault("SOMOS_LIVE_WINDOW_S", "0.05")
 
 from somos_site.settings import *  # noqa: F403
 

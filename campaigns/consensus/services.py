@@ -50,20 +50,32 @@ def _checks(inputs: Mapping, verdict: str) -> dict[int, bool]:
     }
 
 
-def consensus_compute(*, record: Record) -> Consensus | None:
-    """Settle the record from its submitted answers; a reviewer's decision stays as it is.
-
-    Runs inside the transaction that holds the record's row lock (as the submit does),
-    before that transaction touches contributor counters, to keep the lock order.
-    """
-    current = Consensus.objects.select_for_update().filter(record=record).first()
-    if current is not None and current.reviewed:
-        return current
-    rows = list(
+def submitted_answers(*, record: Record) -> list[tuple[int, int, dict]]:
+    """The record's submitted answers as (response id, user id, values), oldest first."""
+    return list(
         Response.objects.filter(record=record, status=Response.Status.SUBMITTED)
         .order_by("id")
         .values_list("id", "user_id", "values")
     )
+
+
+def consensus_compute(
+    *,
+    record: Record,
+    answers: list[tuple[int, int, dict]] | None = None,
+    counters_locked: bool = False,
+) -> Consensus | None:
+    """Settle the record from its submitted answers; a reviewer's decision stays as it is.
+
+    Runs inside the transaction that holds the record's row lock (as the submit does),
+    before that transaction touches contributor counters, to keep the lock order. A caller
+    that already read the answers (submitted_answers) and locked their contributor
+    counters says so, sparing the same statements twice.
+    """
+    current = Consensus.objects.select_for_update().filter(record=record).first()
+    if current is not None and current.reviewed:
+        return current
+    rows = submitted_answers(record=record) if answers is None else answers
     if not rows:
         return current
     translations = {piece["name"]: piece["translation"] for piece in record.fields}
@@ -84,6 +96,7 @@ def consensus_compute(*, record: Record) -> Consensus | None:
         campaign_id=record.campaign_id,
         statuses=statuses,
         contributors=_deltas(before, settled_checks(consensus)),
+        contributors_locked=counters_locked,
     )
     return consensus
 
@@ -197,20 +210,25 @@ def counters_move(
     campaign_id: int,
     statuses: Mapping[str, int],
     contributors: Mapping[int, tuple[int, int]],
+    contributors_locked: bool = False,
 ) -> None:
-    """Move the validated/disputed and agreement counters; contributor rows first, by user."""
+    """Move the validated/disputed and agreement counters; contributor rows first, by user.
+
+    contributors_locked: the caller already created and locked the contributors' rows.
+    """
     moving = sorted(user for user, delta in contributors.items() if any(delta))
     if moving:
-        ContributorCounter.objects.bulk_create(
-            [ContributorCounter(campaign_id=campaign_id, user_id=user) for user in moving],
-            ignore_conflicts=True,
-        )
-        list(
-            ContributorCounter.objects.select_for_update()
-            .filter(campaign_id=campaign_id, user_id__in=moving)
-            .order_by("user_id")
-            .values_list("pk", flat=True)
-        )
+        if not contributors_locked:
+            ContributorCounter.objects.bulk_create(
+                [ContributorCounter(campaign_id=campaign_id, user_id=user) for user in moving],
+                ignore_conflicts=True,
+            )
+            list(
+                ContributorCounter.objects.select_for_update()
+                .filter(campaign_id=campaign_id, user_id__in=moving)
+                .order_by("user_id")
+                .values_list("pk", flat=True)
+            )
         same_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
         for user in moving:
             same_delta[contributors[user]].append(user)

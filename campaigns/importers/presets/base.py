@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -255,7 +256,14 @@ class SingleFilePreset(Preset):
             if draft is None:
                 continue
             if draft.external_id in seen:
-                check.fail(id_field, _('duplicate id "%(id)s"') % {"id": draft.external_id})
+                check.fail(id_field, _('duplicate id "%(id)s"') % {"id": _shown(draft.external_id)})
                 continue
             seen.add(draft.external_id)
             yield draft
+
+
+def _shown(value: str) -> str:
+    """The value as a message may quote it: control characters written as escapes."""
+    return "".join(
+        f"\\x{ord(char):02x}" if unicodedata.category(char) == "Cc" else char for char in value
+    )
