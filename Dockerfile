@@ -26,7 +26,8 @@ RUN DATABASE_URL=postgres://build@localhost/build \
 
 USER somos
 EXPOSE 8000
-# Two worker processes per core suits 2-core hosts (bench/README.md); WEB_CONCURRENCY sets it.
-ENV WEB_CONCURRENCY=2
+# Two worker processes per core: each runs its views one at a time, so a second one keeps
+# the core busy while the first waits on PostgreSQL (bench/README.md). Set for 2 cores.
+ENV WEB_CONCURRENCY=4
 CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--loop", "uvloop", \
      "--http", "httptools", "--no-access-log", "somos_site.asgi:application"]

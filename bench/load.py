@@ -1,7 +1,7 @@
 """Drive a realistic mix of volunteers, visitors and live viewers against ASGI workers.
 
 Usage: python bench/load.py [--volunteers 200] [--visitors 50] [--viewers 500] [--seconds 60]
-       [--workers 2] [--server daphne|uvicorn] [--annotate-every 5] [--browse-every 3]
+       [--workers 4] [--server uvicorn|daphne] [--annotate-every 5] [--browse-every 3]
        [--no-ramp] [--ramp-steps 5] [--ramp-seconds 20] [--budget-ms 200] [--records 20000]
        [--overlap 2] [--seed 1] [--dsn postgres://...] [--redis redis://...]
 
@@ -672,7 +672,7 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=50)
     parser.add_argument("--viewers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
         "--server",
         choices=["daphne", "uvicorn"],
