@@ -219,7 +219,7 @@ def test_campaign_restore_refuses_ids_that_other_rows_hold(two_campaigns, tmp_pa
     call_command("campaign_backup", "--slug", campaign.slug, "--out", str(backup))
     Campaign.objects.filter(pk=campaign.pk).update(slug="arc-renamed")
 
-    with pytest.raises(CommandError, match="Ids of the backup are taken"):
+    with pytest.raises(CommandError, match="Los identificadores de la copia ya están ocupados"):
         call_command("campaign_restore", str(backup))
 
     assert not Campaign.objects.filter(slug=campaign.slug).exists()
@@ -234,7 +234,7 @@ def test_campaign_restore_refuses_a_backup_naming_people_who_are_gone(two_campai
     campaign.delete()
     gone.delete()
 
-    with pytest.raises(CommandError, match="does not fit this database"):
+    with pytest.raises(CommandError, match="La copia no encaja en esta base de datos"):
         call_command("campaign_restore", str(backup))
 
     assert not Campaign.objects.filter(slug="arc-test").exists()

@@ -242,7 +242,7 @@ PROJECT_CASES = [
         "annotate_record",
         "/campaigns/{slug}/annotate/{record}/",
         get=roles(LOGIN, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
-        post=roles(LOGIN, MOVED, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+        post=roles(LOGIN, REFUSED, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
         variant="own",
     ),
     Case(
