@@ -30,4 +30,5 @@ EXPOSE 8000
 # the core busy while the first waits on PostgreSQL (bench/README.md). Set for 2 cores.
 ENV WEB_CONCURRENCY=4
 CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--loop", "uvloop", \
-     "--http", "httptools", "--no-access-log", "somos_site.asgi:application"]
+     "--http", "httptools", "--no-access-log", "--timeout-keep-alive", "75", \
+     "somos_site.asgi:application"]

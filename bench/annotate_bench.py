@@ -252,6 +252,9 @@ def server_command(server: str, port: int) -> list[str]:
         return [
             str(Path(sys.executable).with_name("uvicorn")),
             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+            # As in production: clients idle for seconds between actions keep their
+            # connection, instead of racing uvicorn's 5 s default close.
+            "--timeout-keep-alive", "75",
             "--loop", "uvloop", "--http", "httptools", "somos_site.asgi:application",
         ]  # fmt: skip
     daphne = str(Path(sys.executable).with_name("daphne"))

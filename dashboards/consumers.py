@@ -7,13 +7,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
-from dashboards.selectors import campaign_progress_visible_to, live_snapshot
+from dashboards.selectors import campaign_progress_visible_to, live_snapshot_json
 
 MAX_CLIENT_FRAME = 4096
 
 
-def _snapshot(slug: str) -> dict:
-    return live_snapshot(campaign=Campaign.objects.get(slug=slug))
+def _snapshot_json(slug: str) -> str:
+    return live_snapshot_json(campaign=Campaign.objects.only("id").get(slug=slug))
 
 
 class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -30,7 +30,7 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
         # A viewer who reconnects may have missed broadcasts: start from the current numbers.
-        await self.send_json(await database_sync_to_async(_snapshot)(slug))
+        await self.send(text_data=await database_sync_to_async(_snapshot_json)(slug))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group_name"):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
@@ -161,6 +164,25 @@ def live_snapshot(*, campaign: Campaign) -> dict:
         **campaign_progress(campaign=campaign),
         "ranking": [row.as_json() for row in ranking_for_campaign(campaign=campaign, limit=50)],
     }
+
+
+# The snapshot a connecting viewer starts from, as the JSON text viewers receive. The
+# broadcast stores each one it sends; a burst of viewers joining at once (a launch, a
+# reconnect after a restart) then costs one query, not one each.
+LIVE_SNAPSHOT_SECONDS = 5
+
+
+def live_snapshot_json(*, campaign: Campaign) -> str:
+    """The campaign's latest live snapshot as JSON text, built if none is cached."""
+    text = cache.get(live_snapshot_key(campaign.pk))
+    if text is None:
+        text = json.dumps(live_snapshot(campaign=campaign), cls=DjangoJSONEncoder)
+        cache.set(live_snapshot_key(campaign.pk), text, LIVE_SNAPSHOT_SECONDS)
+    return text
+
+
+def live_snapshot_key(campaign_id: int) -> str:
+    return f"somos:live-snapshot:{campaign_id}"
 
 
 def top_share(*, campaign: Campaign, fraction: float = 0.1) -> float | None:

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
 from dashboards.models import ContributorCounter
-from dashboards.selectors import live_snapshot
+from dashboards.selectors import LIVE_SNAPSHOT_SECONDS, live_snapshot, live_snapshot_key
 
 logger = logging.getLogger(__name__)
 
@@ -49,15 +49,16 @@ def _flush(campaign_id: int) -> None:
         cache.delete(_dirty_key(campaign_id))
         campaign = Campaign.objects.filter(pk=campaign_id).only("id", "slug").first()
         if campaign is not None:
+            snapshot = json.dumps(live_snapshot(campaign=campaign), cls=DjangoJSONEncoder)
+            # Viewers who join next start from what was just sent.
+            cache.set(live_snapshot_key(campaign_id), snapshot, LIVE_SNAPSHOT_SECONDS)
             layer = get_channel_layer()
             async_to_sync(layer.group_send)(
                 campaign_progress_group(campaign.slug),
                 {
                     "type": "progress.update",
                     # Serialised once here rather than once per viewer in the consumers.
-                    "progress_json": json.dumps(
-                        live_snapshot(campaign=campaign), cls=DjangoJSONEncoder
-                    ),
+                    "progress_json": snapshot,
                 },
             )
         cache.delete(_lock_key(campaign_id))

@@ -198,7 +198,19 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis blocks on Redis for up to 5 s while a socket waits for a message;
             # redis-py's own 5 s default timeout would kill idle viewers, so allow longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10}]},
+            # redis-py's asyncio pool refuses (not waits) past 100 connections; a worker
+            # with a hundred viewers joining or leaving at once needs more.
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 10,
+                        "max_connections": int(
+                            os.environ.get("SOMOS_REDIS_MAX_CONNECTIONS", "1000")
+                        ),
+                    }
+                ]
+            },
         }
     }
 else:
