@@ -315,8 +315,11 @@ class Run:
         self.viewers.clear()
 
 
-async def warm_up(run: Run) -> None:
-    """Open every page once per worker and annotate a little, unmeasured; find the stylesheet."""
+WARM_UP_BATCH = 25
+
+
+async def warm_up(run: Run, *, volunteers: int) -> None:
+    """Open every page once per worker and let the volunteers act once, unmeasured."""
     stylesheet = "/static/somos/somos.css"
     for port in run.ports:
         async with httpx.AsyncClient(
@@ -330,9 +333,14 @@ async def warm_up(run: Run) -> None:
                 if answer.status_code != 200:
                     run.pending_errors[f"warm-up GET {kind}: {answer.status_code}"] += 1
     run.pages = visitor_pages(stylesheet)
+    # Every volunteer acts once, as annotate_bench does: a first action also joins the
+    # campaign and checks the guide, which belongs to a launch, not to the steady state
+    # measured here. A few dozen at a time, as people arriving.
     warm = Samples()
-    volunteers = await run.volunteers(min(len(run.logged_in), 2 * len(run.ports)))
-    await asyncio.gather(*(act_safely(v, warm, run.acknowledged) for v in volunteers))
+    pool = await run.volunteers(volunteers)
+    for start in range(0, len(pool), WARM_UP_BATCH):
+        batch = pool[start : start + WARM_UP_BATCH]
+        await asyncio.gather(*(act_safely(v, warm, run.acknowledged) for v in batch))
     # Failures are failures, measured or not.
     run.pending_errors.update(warm.errors)
 
@@ -596,8 +604,8 @@ async def drive(
         )
         run.acknowledged = acknowledged
         try:
-            say("warming up: every page once per worker and a few annotations, not measured")
-            await warm_up(run)
+            say("warming up: every page once per worker and one action per volunteer, not measured")
+            await warm_up(run, volunteers=base.volunteers)
             timing = {"annotate_every": args.annotate_every, "browse_every": args.browse_every}
             first = await level_run(
                 run=run, mix=base, seconds=args.seconds, label="phase 1", **timing
