@@ -195,7 +195,7 @@ def _response_write(
         # Consensus may move every answerer's counter: lock them all first, by user id,
         # so that no contributor row is waited for while the campaign's rows are held.
         contributor_counters_lock(
-            campaign=campaign, user_ids=[user_id for _id, user_id, _values in answers]
+            campaign_id=campaign.pk, user_ids=[user_id for _id, user_id, _values in answers]
         )
     first_contribution = contributor_counters_move(
         campaign=campaign,

@@ -88,16 +88,16 @@ def _lock_key(campaign_id: int) -> str:
     return f"somos:progress-flush:{campaign_id}"
 
 
-def contributor_counters_lock(*, campaign: Campaign, user_ids: Iterable[int]) -> None:
+def contributor_counters_lock(*, campaign_id: int, user_ids: Iterable[int]) -> None:
     """Create the users' counter rows in the campaign if missing, and lock them by user id."""
     users = sorted(set(user_ids))
     ContributorCounter.objects.bulk_create(
-        [ContributorCounter(campaign=campaign, user_id=user) for user in users],
+        [ContributorCounter(campaign_id=campaign_id, user_id=user) for user in users],
         ignore_conflicts=True,
     )
     list(
         ContributorCounter.objects.select_for_update()
-        .filter(campaign=campaign, user_id__in=users)
+        .filter(campaign_id=campaign_id, user_id__in=users)
         .order_by("user_id")
         .values_list("pk", flat=True)
     )

@@ -30,6 +30,7 @@ from campaigns.consensus.rule import (
 )
 from campaigns.models import Campaign, Consensus, Record
 from dashboards.models import CampaignCounter, ContributorCounter
+from dashboards.services import contributor_counters_lock
 
 
 class ReviewRejected(ValueError):
@@ -219,16 +220,7 @@ def counters_move(
     moving = sorted(user for user, delta in contributors.items() if any(delta))
     if moving:
         if not contributors_locked:
-            ContributorCounter.objects.bulk_create(
-                [ContributorCounter(campaign_id=campaign_id, user_id=user) for user in moving],
-                ignore_conflicts=True,
-            )
-            list(
-                ContributorCounter.objects.select_for_update()
-                .filter(campaign_id=campaign_id, user_id__in=moving)
-                .order_by("user_id")
-                .values_list("pk", flat=True)
-            )
+            contributor_counters_lock(campaign_id=campaign_id, user_ids=moving)
         same_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
         for user in moving:
             same_delta[contributors[user]].append(user)
