@@ -87,7 +87,9 @@ def _event_apply(event: gateway.ArgillaEvent | None) -> tuple[str, str]:
         from annotation.tasks import argilla_response_push_task
 
         answer = Response.objects.get(record=record, user=user)
-        transaction.on_commit(lambda: argilla_response_push_task.delay(answer.pk))
+        # Robust: with the broker down the webhook still succeeds; the periodic
+        # reconciliation sends the newer answer to Argilla later.
+        transaction.on_commit(lambda: argilla_response_push_task.delay(answer.pk), robust=True)
     return WebhookDelivery.Status.APPLIED, outcome
 
 
