@@ -13,7 +13,7 @@ from datasets import Dataset, DatasetDict, DatasetInfo, Features
 from datasets.table import InMemoryTable
 
 from campaigns.export.layouts import ExportRecord, Layout
-from campaigns.export.spreadsheet import columns_csv_write, rows_csv_write
+from campaigns.export.spreadsheet import table_csv_write
 
 RESPONSE_FEATURES = Features.from_arrow_schema(
     pa.schema(
@@ -62,9 +62,7 @@ def dataset_write(*, folder: Path, layout: Layout, records: list[ExportRecord]) 
         pq.write_table(table, data / f"{split}.parquet")
         with (data / f"{split}.jsonl").open("w", encoding="utf-8") as out:
             out.writelines(_dumps(row) + "\n" for row in rows)
-        rows_csv_write(
-            path=folder / "spreadsheet" / f"{split}.csv", columns=table.column_names, rows=rows
-        )
+        table_csv_write(path=folder / "spreadsheet" / f"{split}.csv", table=table)
         datasets[split] = Dataset(
             InMemoryTable(table), info=DatasetInfo(features=features), split=split
         )
@@ -77,7 +75,7 @@ def responses_write(*, folder: Path, columns: dict[str, list]) -> list[str]:
     table = pa.table(columns, schema=RESPONSE_FEATURES.arrow_schema)
     (folder / "responses").mkdir(parents=True, exist_ok=True)
     pq.write_table(table, folder / "responses" / "train.parquet")
-    columns_csv_write(path=folder / "spreadsheet" / "responses.csv", columns=columns)
+    table_csv_write(path=folder / "spreadsheet" / "responses.csv", table=table)
     credited = {
         name
         for name, is_credited in zip(columns["contributor"], columns["credited"], strict=True)
