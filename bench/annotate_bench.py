@@ -321,6 +321,16 @@ def servers_stop(servers: list[Server]) -> None:
             server.process.wait(timeout=10)
 
 
+def servers_tracebacks_say(servers: list[Server]) -> None:
+    """Print the first traceback each server logged: worth seeing even when the run passed."""
+    for server in servers:
+        logged = server.log.read_text(errors="replace")
+        if "Traceback" in logged:
+            first = logged[logged.index("Traceback") :].splitlines()[:60]
+            say(f"worker on {server.port} logged (first traceback):")
+            say("\n".join(first))
+
+
 _RECORD = re.compile(r'<form method="post" action="/campaigns/[^/]+/annotate/(\d+)/"')
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _SHOWN_AT = re.compile(r'name="shown_at" value="([^"]+)"')
@@ -668,13 +678,7 @@ def main() -> None:
                 )
             finally:
                 servers_stop(servers)
-                for server in servers:
-                    # Tracebacks a worker logged are worth seeing even when the run passed.
-                    logged = server.log.read_text(errors="replace")
-                    if "Traceback" in logged:
-                        first = logged[logged.index("Traceback") :].splitlines()[:60]
-                        say(f"worker on {server.port} logged (first traceback):")
-                        say("\n".join(first))
+                servers_tracebacks_say(servers)
 
         say(f"phase 1 ({len(paced_samples.pair_ms)} actions, paced at 1/s per volunteer):")
         for name, values in (

@@ -56,6 +56,7 @@ from annotate_bench import (
     server_environment,
     servers_start,
     servers_stop,
+    servers_tracebacks_say,
     world_build,
     world_clear,
 )
@@ -747,12 +748,7 @@ def main() -> None:
                 )
             finally:
                 servers_stop(servers)
-                for server in servers:
-                    logged = server.log.read_text(errors="replace")
-                    if "Traceback" in logged:
-                        first_traceback = logged[logged.index("Traceback") :].splitlines()[:60]
-                        say(f"{args.server} on {server.port} logged (first traceback):")
-                        say("\n".join(first_traceback))
+                servers_tracebacks_say(servers)
         check = database_check(acknowledged)
         for problem in check.problems[:20]:
             say(f"  MISMATCH {problem}")

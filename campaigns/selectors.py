@@ -6,7 +6,13 @@ from django.db.models import QuerySet
 
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Question
-from somos_site.cache import local_first_forget, local_first_get, local_first_set
+from somos_site.cache import (
+    local_first_forget,
+    local_first_get,
+    local_first_set,
+    model_from_row,
+    model_row,
+)
 
 
 def campaigns_for_home() -> QuerySet[Campaign]:
@@ -68,16 +74,13 @@ def active_campaign(slug: str) -> Campaign | None:
     values = local_first_get(key)
     if values is None:
         found = Campaign.objects.filter(slug=slug).first()
-        values = tuple(getattr(found, name) for name in _CAMPAIGN_FIELDS) if found else False
+        values = model_row(found) if found else False
         local_first_set(key, values, 60)
     if not values:
         return None
     # A new instance per request: related objects it caches must not outlive the request.
-    campaign = Campaign.from_db("default", _CAMPAIGN_FIELDS, values)
+    campaign = model_from_row(Campaign, values)
     return campaign if campaign.status == Campaign.Status.ACTIVE else None
-
-
-_CAMPAIGN_FIELDS = [field.attname for field in Campaign._meta.concrete_fields]
 
 
 def campaign_forget(*, slug: str) -> None:

@@ -46,8 +46,4 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
 
     async def progress_update(self, event: dict) -> None:
         # Broadcasts carry the snapshot as JSON text, serialised once for every viewer.
-        text = event.get("progress_json")
-        if text is None:
-            await self.send_json(event["progress"])
-        else:
-            await self.send(text_data=text)
+        await self.send(text_data=event["progress_json"])

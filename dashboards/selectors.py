@@ -174,14 +174,18 @@ LIVE_SNAPSHOT_SECONDS = 5
 
 def live_snapshot_json(*, campaign: Campaign) -> str:
     """The campaign's latest live snapshot as JSON text, built if none is cached."""
-    text = cache.get(live_snapshot_key(campaign.pk))
-    if text is None:
-        text = json.dumps(live_snapshot(campaign=campaign), cls=DjangoJSONEncoder)
-        cache.set(live_snapshot_key(campaign.pk), text, LIVE_SNAPSHOT_SECONDS)
+    text = cache.get(_live_snapshot_key(campaign.pk))
+    return live_snapshot_refresh(campaign=campaign) if text is None else text
+
+
+def live_snapshot_refresh(*, campaign: Campaign) -> str:
+    """Build the campaign's live snapshot as JSON text, and keep it for those who join next."""
+    text = json.dumps(live_snapshot(campaign=campaign), cls=DjangoJSONEncoder)
+    cache.set(_live_snapshot_key(campaign.pk), text, LIVE_SNAPSHOT_SECONDS)
     return text
 
 
-def live_snapshot_key(campaign_id: int) -> str:
+def _live_snapshot_key(campaign_id: int) -> str:
     return f"somos:live-snapshot:{campaign_id}"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -12,13 +11,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
 from dashboards.models import ContributorCounter
-from dashboards.selectors import LIVE_SNAPSHOT_SECONDS, live_snapshot, live_snapshot_key
+from dashboards.selectors import live_snapshot_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +47,8 @@ def _flush(campaign_id: int) -> None:
         cache.delete(_dirty_key(campaign_id))
         campaign = Campaign.objects.filter(pk=campaign_id).only("id", "slug").first()
         if campaign is not None:
-            snapshot = json.dumps(live_snapshot(campaign=campaign), cls=DjangoJSONEncoder)
-            # Viewers who join next start from what was just sent.
-            cache.set(live_snapshot_key(campaign_id), snapshot, LIVE_SNAPSHOT_SECONDS)
+            # Viewers who join next start from what is sent now.
+            snapshot = live_snapshot_refresh(campaign=campaign)
             layer = get_channel_layer()
             async_to_sync(layer.group_send)(
                 campaign_progress_group(campaign.slug),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db.models import Model
 from django.utils.functional import cached_property
 from redis.exceptions import RedisError
 
@@ -151,25 +152,62 @@ class SharedRedisCache(RedisCache):
             raise ValueError(f"Key '{key}' not found (Redis unavailable)") from error
 
 
+class ProcessCopies:
+    """Values this process keeps for a few seconds, at most `limit` of them."""
+
+    def __init__(self, seconds: float, limit: int = 10_000) -> None:
+        self.seconds = seconds
+        self.limit = limit
+        self._held: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        """The value if this process kept it within the last `seconds`, else None."""
+        held = self._held.get(key)
+        return held[1] if held is not None and held[0] > time.monotonic() else None
+
+    def keep(self, key: Any, value: Any) -> None:
+        if len(self._held) >= self.limit:
+            self._held.clear()
+        self._held[key] = (time.monotonic() + self.seconds, value)
+
+    def forget(self, key: Any) -> None:
+        self._held.pop(key, None)
+
+    def clear(self) -> None:
+        self._held.clear()
+
+
+def model_row(instance: Model) -> tuple:
+    """The instance's concrete field values, to keep as a copy."""
+    return tuple(getattr(instance, name) for name in _field_names(type(instance)))
+
+
+def model_from_row(model: type[Model], row: tuple) -> Model:
+    """A new instance from a kept row: nothing one request caches on it reaches another."""
+    return model.from_db("default", _field_names(model), row)
+
+
+def _field_names(model: type[Model]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 # Read on every annotate request and changed by an organizer once in a while: the
 # campaign's questions, its current guide version and that version's HTML. Each process
 # keeps them this long before asking Redis again, so a change reaches other processes
 # within these seconds; the process that makes the change forgets it at once.
 LOCAL_SECONDS = 5.0
-_LOCAL_LIMIT = 10_000
-_local: dict[str, tuple[float, Any]] = {}
+_local = ProcessCopies(LOCAL_SECONDS)
 
 
 def local_first_get(key: str, default: Any = None) -> Any:
     """Return the value from this process's copy if fresh, else from the shared cache."""
-    held = _local.get(key)
-    now = time.monotonic()
-    if held is not None and held[0] > now:
-        return held[1]
+    value = _local.get(key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is None:
         return default
-    _local_keep(key, value, now)
+    _local.keep(key, value)
     return value
 
 
@@ -177,21 +215,15 @@ def local_first_set(key: str, value: Any, timeout: float, *, locally: bool = Tru
     """Store in the shared cache, and in this process's copy unless told not to."""
     cache.set(key, value, timeout)
     if locally:
-        _local_keep(key, value, time.monotonic())
+        _local.keep(key, value)
 
 
 def local_first_forget(key: str) -> None:
     """Drop the value here and in the shared cache."""
-    _local.pop(key, None)
+    _local.forget(key)
     cache.delete(key)
 
 
 def local_first_clear() -> None:
     """Forget every process-local copy (tests, after clearing the shared cache)."""
     _local.clear()
-
-
-def _local_keep(key: str, value: Any, now: float) -> None:
-    if len(_local) >= _LOCAL_LIMIT:
-        _local.clear()
-    _local[key] = (now + LOCAL_SECONDS, value)

@@ -26,7 +26,7 @@ async def _receive_broadcast(slug: str) -> dict:
     assert snapshot["records_total"] == 25 and snapshot["ranking"] == []
     await get_channel_layer().group_send(
         campaign_progress_group(slug),
-        {"type": "progress.update", "progress": {"records_completed": 3}},
+        {"type": "progress.update", "progress_json": '{"records_completed": 3}'},
     )
     message = await communicator.receive_json_from(timeout=5)
     await communicator.disconnect()
@@ -61,7 +61,8 @@ async def _still_open_after_idle(slug: str, seconds: float) -> bool:
     # Idle for longer than redis-py's default 5 s socket timeout.
     await asyncio.sleep(seconds)
     await get_channel_layer().group_send(
-        campaign_progress_group(slug), {"type": "progress.update", "progress": {"late": True}}
+        campaign_progress_group(slug),
+        {"type": "progress.update", "progress_json": '{"late": true}'},
     )
     message = await communicator.receive_json_from(timeout=5)
     await communicator.disconnect()

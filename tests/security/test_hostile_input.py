@@ -514,7 +514,8 @@ async def _junk_then_broadcast(slug: str) -> tuple[bool, dict]:
     # Nothing comes back: junk is neither answered nor forwarded as if it were an update.
     silent = await viewer.receive_nothing(timeout=0.5)
     await get_channel_layer().group_send(
-        campaign_progress_group(slug), {"type": "progress.update", "progress": {"real": True}}
+        campaign_progress_group(slug),
+        {"type": "progress.update", "progress_json": '{"real": true}'},
     )
     message = await viewer.receive_json_from(timeout=5)
     await viewer.disconnect()

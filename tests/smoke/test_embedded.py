@@ -42,7 +42,7 @@ async def _live_message(slug: str) -> dict:
     assert connected
     assert (await communicator.receive_json_from(timeout=5))["records_total"] == 25
     await get_channel_layer().group_send(
-        campaign_progress_group(slug), {"type": "progress.update", "progress": {"ok": True}}
+        campaign_progress_group(slug), {"type": "progress.update", "progress_json": '{"ok": true}'}
     )
     message = await communicator.receive_json_from(timeout=5)
     await communicator.disconnect()
