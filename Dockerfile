@@ -12,6 +12,7 @@ RUN apt-get update \
     && useradd --create-home --uid 10001 somos
 
 WORKDIR /app
+# The runtime lock only: no test, lint or benchmark tools (those are in requirements-dev.txt).
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

@@ -9,6 +9,6 @@ class AnnotationConfig(AppConfig):
     verbose_name = _("Annotation")
 
     def ready(self) -> None:
-        from annotation.argilla import signals
+        from annotation.argilla import receivers
 
-        signals.connect()
+        receivers.connect()

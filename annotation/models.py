@@ -120,6 +120,48 @@ class Lease(models.Model):
         return f"{self.record_id} → {self.user_id} until {self.expires_at:%H:%M}"
 
 
+class Consensus(models.Model):
+    """What a record's answers settled: verdict and final text per piece, and how.
+
+    The rule, its version and a snapshot of its inputs are kept so the result can be
+    recomputed; a reviewer's decision is final and no recomputation replaces it.
+    """
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("Validated")
+        DISPUTED = "disputed", _("Disputed")
+
+    record = models.OneToOneField(
+        "campaigns.Record", on_delete=models.CASCADE, related_name="consensus"
+    )
+    rule = models.CharField(_("rule"), max_length=40)
+    rule_version = models.PositiveSmallIntegerField(_("rule version"))
+    # {"answers": [{"response", "user", "values"}], "translations": {piece: text}}; the
+    # translations only where the rule compared corrections with them (consensus/services.py).
+    inputs = models.JSONField(_("inputs"), default=dict)
+    verdict = models.CharField(_("verdict"), max_length=40, blank=True)
+    # {piece: final text}; null for a piece the answers left undecided.
+    pieces = models.JSONField(_("final text"), default=dict)
+    agreement = models.FloatField(_("agreement"), default=0.0)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
+    reviewed = models.BooleanField(_("decided by a reviewer"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    note = models.TextField(_("reviewer's note"), blank=True)
+
+    class Meta:
+        # The table keeps the name it had when consensus lived in campaigns.
+        db_table = "campaigns_consensus"
+        verbose_name = _("consensus")
+        verbose_name_plural = _("consensus results")
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.status}"
+
+
 # The Argilla sync's models live beside its code; importing them here registers them.
 from annotation.argilla.models import (  # noqa: E402, F401
     ArgillaAccount,

@@ -1,9 +1,9 @@
-"""Writes on responses: join, submit, draft, skip. Counters move in the same transaction.
+"""Writes on answers: join, submit, draft, skip, withdraw. Counters move in the same transaction.
 
-Lock order, the same everywhere, so concurrent submits never deadlock: the record row,
-then the response row, then the contributor counters (by user id), then the campaign
-counter and its daily row. Every submit of a campaign waits for the campaign's two rows, so
-they come last, just before the commit.
+Every change to an answer goes through `_response_write` or `response_withdraw`, which lock the
+record, then the response, then move counters and consensus in the order that
+dashboards.counters writes at its top, and finally tell listeners (the Argilla sync) through
+annotation.signals.answer_saved.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from annotation.argilla.hooks import response_push_enqueue
 from annotation.assignment import lease_release
-from annotation.models import Participation, Response, ResponseRevision
+from annotation.consensus.services import consensus_settle, submitted_answers
+from annotation.models import Participation, Response
+from annotation.revisions import revision_keep
+from annotation.signals import answer_saved
 from annotation.validation import response_values_clean
-from campaigns.consensus import consensus_compute
-from campaigns.consensus.services import submitted_answers
 from campaigns.models import Campaign, Record
 from campaigns.selectors import campaign_questions
-from dashboards.services import (
-    campaign_counters_move,
-    contributor_counters_lock,
-    contributor_counters_move,
-    progress_broadcast,
+from dashboards.counters import (
+    AnswerChange,
+    campaign_answer_move,
+    contributor_answer_move,
+    contributors_lock,
 )
 from guides.selectors import current_version_of
 from somos_site.accounts.models import Profile
@@ -146,15 +146,7 @@ def _response_write(
         if response.status == Response.Status.SUBMITTED and status != Response.Status.SUBMITTED:
             # A submitted answer is only ever replaced by another submitted answer.
             return SubmitOutcome(response=response, changed=False)
-        ResponseRevision.objects.create(
-            response=response,
-            number=response.revision,
-            values=response.values,
-            status=response.status,
-            origin=response.origin,
-            created_at=response.updated_at,
-        )
-        response.revision += 1
+        revision_keep(response=response)
     else:
         response = Response(record=record, campaign=campaign, user=user)
         response.annotator_variety = record.volunteer_variety or ""
@@ -188,38 +180,110 @@ def _response_write(
     corrections_delta = response.corrections - (
         before_corrections if before_status == Response.Status.SUBMITTED else 0
     )
-    # Consensus: when the record completes, and again when its answers change.
-    settle = status == Response.Status.SUBMITTED and record.status != Record.Status.PENDING
+    _counts_move(
+        record=record,
+        user=user,
+        change=AnswerChange(
+            submitted=int(newly_submitted),
+            corrections=corrections_delta,
+            completed=int(completed_now),
+            at=now,
+            day=now.date(),
+        ),
+        answers_changed=status == Response.Status.SUBMITTED,
+    )
+    if status != Response.Status.DRAFT:
+        answer_saved.send(sender=Response, response=response, campaign=campaign)
+    return SubmitOutcome(response=response, changed=True)
+
+
+@transaction.atomic
+def response_withdraw(*, record: Record, user: AbstractBaseUser) -> bool:
+    """Take the user's answer back to a draft with the same values; say whether it changed.
+
+    The answer stops counting (on the day it first counted), the record is offered again
+    while it is below the campaign's overlap, and its consensus is settled again from the
+    answers left, or undone; a reviewer's decision stays. The previous state is kept as a
+    revision, so the volunteer can send the answer again.
+    """
+    record = (
+        Record.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=record.pk)
+    )
+    response = Response.objects.select_for_update().filter(record=record, user=user).first()
+    if response is None or response.status == Response.Status.DRAFT:
+        return False
+    now = timezone.now()
+    was_submitted = response.status == Response.Status.SUBMITTED
+    counted_on = response.first_submitted_at or response.submitted_at or now
+    corrections = response.corrections if was_submitted else 0
+    revision_keep(response=response)
+    response.status = Response.Status.DRAFT
+    response.corrections = 0
+    # Sent again, it counts from that day.
+    response.first_submitted_at = None
+    response.save()
+    if not was_submitted:
+        return True
+    campaign = record.campaign
+    record.submitted_count -= 1
+    completed = 0
+    if (
+        record.status != Record.Status.PENDING
+        and record.submitted_count < campaign.overlap
+        and not _reviewed(record)
+    ):
+        record.status = Record.Status.PENDING
+        completed = -1
+    record.updated_at = now
+    _record_count_write(record)
+    _counts_move(
+        record=record,
+        user=user,
+        change=AnswerChange(
+            submitted=-1,
+            corrections=-corrections,
+            completed=completed,
+            at=now,
+            day=counted_on.date(),
+        ),
+        answers_changed=True,
+    )
+    return True
+
+
+def _reviewed(record: Record) -> bool:
+    consensus = (
+        getattr(record, "consensus", None) if record.status != Record.Status.PENDING else None
+    )
+    return bool(consensus and consensus.reviewed)
+
+
+def _counts_move(
+    *, record: Record, user: AbstractBaseUser, change: AnswerChange, answers_changed: bool
+) -> None:
+    """Move the counters and the record's consensus by one answer's change, in lock order."""
+    campaign_id = record.campaign_id
+    # A record at its overlap is settled again whenever its submitted answers change, and one
+    # that just fell below it loses its consensus.
+    settle = answers_changed and (record.status != Record.Status.PENDING or change.completed < 0)
     answers = submitted_answers(record=record) if settle else []
     if settle:
-        # Consensus may move every answerer's counter: lock them all first, by user id,
-        # so that no contributor row is waited for while the campaign's rows are held.
-        contributor_counters_lock(
-            campaign_id=campaign.pk, user_ids=[user_id for _id, user_id, _values in answers]
+        # Consensus may move every answerer's counter: lock them all first, by user id, so
+        # that no contributor row is waited for while the campaign's rows are held.
+        contributors_lock(
+            campaign_id=campaign_id,
+            user_ids=[user.pk, *(user_id for _id, user_id, _values in answers)],
         )
-    first_contribution = contributor_counters_move(
-        campaign=campaign,
-        user=user,
-        newly_submitted=newly_submitted,
-        corrections_delta=corrections_delta,
-        at=now,
+    contributors = contributor_answer_move(campaign_id=campaign_id, user_id=user.pk, change=change)
+    consensus_moved = settle and consensus_settle(
+        record=record, answers=answers, counters_locked=True
     )
-    if settle:
-        consensus_compute(record=record, answers=answers, counters_locked=True)
-    campaign_counters_move(
-        campaign=campaign,
-        newly_submitted=newly_submitted,
-        corrections_delta=corrections_delta,
-        record_completed=completed_now,
-        first_contribution=first_contribution,
-        at=now,
+    campaign_answer_move(
+        campaign_id=campaign_id,
+        change=change,
+        contributors=contributors,
+        consensus_moved=consensus_moved,
     )
-    if newly_submitted or completed_now:
-        progress_broadcast(campaign=campaign)
-    # Argilla sync: an answer given here goes to Argilla as this volunteer's, after commit.
-    if status != Response.Status.DRAFT:
-        response_push_enqueue(response=response, campaign=campaign)
-    return SubmitOutcome(response=response, changed=True)
 
 
 def _record_count_write(record: Record) -> None:

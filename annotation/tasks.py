@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from annotation.argilla.answers import response_push
 from annotation.argilla.gateway import ArgillaUnavailable
+from annotation.argilla.sync import SyncAlreadyRunning, argilla_sync, linked_campaigns
+from annotation.argilla.webhooks import deliveries_prune
+from campaigns.models import Campaign
 
 
 @shared_task(
@@ -18,9 +22,6 @@ def argilla_sync_task(
     campaign_id: int, push: bool = True, pull: bool = True, trigger: str = "schedule"
 ) -> str:
     """Sync one campaign with Argilla; a retry resumes where the failed run stopped."""
-    from annotation.argilla.sync import SyncAlreadyRunning, argilla_sync
-    from campaigns.models import Campaign
-
     campaign = Campaign.objects.get(pk=campaign_id)
     try:
         run = argilla_sync(campaign=campaign, push=push, pull=pull, trigger=trigger)
@@ -32,17 +33,12 @@ def argilla_sync_task(
 @shared_task(autoretry_for=(ArgillaUnavailable,), retry_backoff=2, max_retries=5)
 def argilla_response_push_task(response_id: int) -> str:
     """Send one answer given in Somos to Argilla."""
-    from annotation.argilla.answers import response_push
-
     return response_push(response_id=response_id)
 
 
 @shared_task
 def argilla_reconcile_all_task() -> int:
     """Queue a sync of every campaign linked to Argilla (the periodic catch-all)."""
-    from annotation.argilla.sync import linked_campaigns
-    from annotation.argilla.webhooks import deliveries_prune
-
     deliveries_prune()
     campaign_ids = list(linked_campaigns().values_list("pk", flat=True))
     for campaign_id in campaign_ids:

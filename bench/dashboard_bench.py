@@ -789,9 +789,9 @@ def main() -> None:
     from django.core.management import call_command
 
     from campaigns.models import Campaign
+    from dashboards.live import _dirty_key, _lock_key
     from dashboards.models import CampaignCounter, ContributorDay
     from dashboards.selectors import campaign_progress, ranking_for_campaign
-    from dashboards.services import _dirty_key, _lock_key
 
     say("migrating the scratch database")
     call_command("migrate", verbosity=0)

@@ -45,7 +45,8 @@ def leftovers_drop() -> None:
     """Drop the benchmark campaign: answers, consensus and records first, in few statements."""
     from django.db import connection
 
-    from campaigns.models import Campaign, LeaderboardDataset
+    from campaigns.models import Campaign
+    from leaderboard.models import CampaignTarget, LeaderboardDataset
 
     campaign = Campaign.objects.filter(slug=SLUG).first()
     if campaign is None:
@@ -58,7 +59,8 @@ def leftovers_drop() -> None:
             [campaign.pk],
         )
         cursor.execute("DELETE FROM campaigns_record WHERE campaign_id = %s", [campaign.pk])
-    leaderboard = campaign.target_leaderboard
+    target = CampaignTarget.objects.select_related("dataset").filter(campaign=campaign).first()
+    leaderboard = target.dataset if target else None
     campaign.delete()
     if leaderboard is not None and leaderboard.name == SLUG:
         LeaderboardDataset.objects.filter(pk=leaderboard.pk).delete()
@@ -219,9 +221,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from campaigns.consensus import consensus_compute_pending
-    from campaigns.export.services import campaign_export
+    from annotation.consensus.bulk import consensus_compute_pending
     from dashboards.models import CampaignCounter
+    from leaderboard.export.services import campaign_export
 
     say("migrating the benchmark database")
     call_command("migrate", verbosity=0)

@@ -1,4 +1,4 @@
-"""Who may organize what: one place for the campaign permission rules."""
+"""Who may see, organize and review what: one place for the campaign permission rules."""
 
 from __future__ import annotations
 
@@ -12,6 +12,17 @@ from django.shortcuts import get_object_or_404
 from campaigns.models import Campaign
 
 
+def may_see(user, campaign: Campaign) -> bool:
+    """Anyone for a public campaign past its draft; its organizers and staff for any other.
+
+    The one rule every page, feed and chart of a campaign asks (a private campaign is a closed
+    run: only its organizers and staff see it or take part).
+    """
+    if campaign.is_public and campaign.status != Campaign.Status.DRAFT:
+        return True
+    return can_organize(user, campaign)
+
+
 def can_create_campaigns(user) -> bool:
     """Staff, and people staff gave the "add campaign" permission."""
     return user.is_authenticated and (user.is_staff or user.has_perm("campaigns.add_campaign"))
@@ -19,7 +30,7 @@ def can_create_campaigns(user) -> bool:
 
 def can_organize(user, campaign: Campaign) -> bool:
     """Staff, and the campaign's own organizers."""
-    if not user.is_authenticated:
+    if not getattr(user, "is_authenticated", False):
         return False
     return user.is_staff or campaign.organizers.filter(pk=user.pk).exists()
 
@@ -30,7 +41,7 @@ def organizer_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, slug: str, *args, **kwargs):
-        campaign = get_object_or_404(Campaign.objects.select_related("counter"), slug=slug)
+        campaign = get_object_or_404(Campaign, slug=slug)
         if not can_organize(request.user, campaign):
             # Not revealing whether a private draft exists.
             raise Http404

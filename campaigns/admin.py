@@ -2,14 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from campaigns.models import (
-    Campaign,
-    ImportRun,
-    LeaderboardDataset,
-    LeaderboardDatasetVersion,
-    Question,
-    Record,
-)
+from campaigns.models import Campaign, ImportRun, Question, Record
 
 
 class QuestionInline(admin.TabularInline):
@@ -40,17 +33,3 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("campaign", "source_name", "status", "records_created", "started_at")
     list_filter = ("status",)
     raw_id_fields = ("campaign", "created_by")
-
-
-class LeaderboardDatasetVersionInline(admin.TabularInline):
-    model = LeaderboardDatasetVersion
-    extra = 0
-    raw_id_fields = ("campaign",)
-
-
-@admin.register(LeaderboardDataset)
-class LeaderboardDatasetAdmin(admin.ModelAdmin):
-    list_display = ("name", "domain", "task", "license")
-    search_fields = ("name", "task", "domain")
-    prepopulated_fields = {"slug": ("name",)}
-    inlines = [LeaderboardDatasetVersionInline]

@@ -61,11 +61,6 @@ def values_columns(
     return columns
 
 
-def values_rows(queryset: QuerySet, *, json_columns: Iterable[int] = ()) -> list[tuple]:
-    """Return a values_list queryset's rows, its JSON columns decoded."""
-    return list(zip(*values_columns(queryset, json_columns=json_columns), strict=True))
-
-
 def spans_of(keys: Sequence[int]) -> dict[int, tuple[int, int]]:
     """Return where each key's run starts and ends in a column ordered by key."""
     count = len(keys)

@@ -184,7 +184,6 @@ class CampaignSettingsForm(forms.ModelForm):
             "overlap",
             "source_language",
             "target_language",
-            "target_leaderboard",
             "is_public",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -5,66 +5,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class LeaderboardDataset(models.Model):
-    """An evaluation dataset of the Spanish LLM leaderboard."""
-
-    name = models.CharField(_("name"), max_length=120, unique=True)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
-    description = models.TextField(_("description"), blank=True)
-    languages = models.JSONField(_("languages"), default=list)
-    domain = models.CharField(_("domain"), max_length=80, blank=True)
-    task = models.CharField(_("task"), max_length=120, blank=True)
-    donor = models.CharField(_("donor or source"), max_length=200, blank=True)
-    license = models.CharField(_("license"), max_length=80, blank=True)
-    hf_repo = models.CharField(_("Hugging Face repository"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("leaderboard dataset")
-        verbose_name_plural = _("leaderboard datasets")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class LeaderboardDatasetVersion(models.Model):
-    """One published version of a leaderboard dataset (an export of a campaign)."""
-
-    dataset = models.ForeignKey(
-        LeaderboardDataset, on_delete=models.CASCADE, related_name="versions"
-    )
-    number = models.PositiveIntegerField(_("version"))
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    records = models.PositiveIntegerField(_("records"), default=0)
-    # Coverage at export time: how much of the campaign the community had validated.
-    records_validated = models.PositiveIntegerField(_("records validated"), default=0)
-    records_total = models.PositiveIntegerField(_("records in the campaign"), default=0)
-    include = models.CharField(_("records included"), max_length=12, default="validated")
-    location = models.CharField(_("location"), max_length=500, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["dataset", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["dataset", "number"], name="leaderboard_version_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.dataset} v{self.number}"
-
-    @property
-    def coverage(self) -> float:
-        """Return the share of the campaign's records that were validated."""
-        return self.records_validated / self.records_total if self.records_total else 0.0
-
-
 class Campaign(models.Model):
     class Kind(models.TextChoices):
         TRANSLATION_VALIDATION = "translation_validation", _("Translation validation")
@@ -102,14 +42,6 @@ class Campaign(models.Model):
     field_mapping = models.JSONField(_("field mapping"), default=dict, blank=True)
     argilla_workspace = models.CharField(_("Argilla workspace"), max_length=120, blank=True)
     argilla_dataset = models.CharField(_("Argilla dataset"), max_length=120, blank=True)
-    target_leaderboard = models.ForeignKey(
-        LeaderboardDataset,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="campaigns",
-        verbose_name=_("target leaderboard dataset"),
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     launched_at = models.DateTimeField(null=True, blank=True)
@@ -197,44 +129,6 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
-
-
-class Consensus(models.Model):
-    """What a record's answers settled: verdict and final text per piece, and how.
-
-    The rule, its version and a snapshot of its inputs are kept so the result can be
-    recomputed; a reviewer's decision is final and no recomputation replaces it.
-    """
-
-    class Status(models.TextChoices):
-        VALIDATED = "validated", _("Validated")
-        DISPUTED = "disputed", _("Disputed")
-
-    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="consensus")
-    rule = models.CharField(_("rule"), max_length=40)
-    rule_version = models.PositiveSmallIntegerField(_("rule version"))
-    # {"answers": [{"response", "user", "values"}], "translations": {piece: text}}; the
-    # translations only where the rule compared corrections with them (see consensus.py).
-    inputs = models.JSONField(_("inputs"), default=dict)
-    verdict = models.CharField(_("verdict"), max_length=40, blank=True)
-    # {piece: final text}; null for a piece the answers left undecided.
-    pieces = models.JSONField(_("final text"), default=dict)
-    agreement = models.FloatField(_("agreement"), default=0.0)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
-    reason = models.CharField(_("reason"), max_length=40, blank=True)
-    reviewed = models.BooleanField(_("decided by a reviewer"), default=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(_("decided at"))
-    note = models.TextField(_("reviewer's note"), blank=True)
-
-    class Meta:
-        verbose_name = _("consensus")
-        verbose_name_plural = _("consensus results")
-
-    def __str__(self) -> str:
-        return f"{self.record_id}: {self.status}"
 
 
 class ImportRun(models.Model):

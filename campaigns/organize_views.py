@@ -134,7 +134,6 @@ def _manage_page(request: HttpRequest, campaign: Campaign, *, status: int = 200)
         "campaigns/organize/manage.html",
         {
             "campaign": campaign,
-            "counter": campaign.counter,
             "import_form": ImportForm(),
             "organizer_form": OrganizerAddForm() if request.user.is_staff else None,
             "transitions": ALLOWED_TRANSITIONS[Campaign.Status(campaign.status)],

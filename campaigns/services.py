@@ -1,4 +1,4 @@
-"""Writes on campaigns, their questions, records and the leaderboard registry."""
+"""Writes on campaigns, their questions and records."""
 
 from __future__ import annotations
 
@@ -7,19 +7,15 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from campaigns.importers.presets import preset_get
 from campaigns.importers.records import ImportRejected, Problem, RecordDraft
 from campaigns.importers.sources import Source
-from campaigns.leaderboard_registry import TABLE_5
-from campaigns.models import Campaign, ImportRun, LeaderboardDataset, Question, Record
+from campaigns.models import Campaign, ImportRun, Question, Record
 from campaigns.record_writer import records_write
-from campaigns.selectors import campaign_questions_forget
-from dashboards.models import CampaignCounter
-from guides.models import Guide
+from campaigns.signals import records_imported
 
 
 @transaction.atomic
@@ -33,7 +29,11 @@ def campaign_create(
     organizers: Iterable[AbstractBaseUser] = (),
     field_mapping: dict | None = None,
 ) -> Campaign:
-    """Create a draft campaign with the preset's questions, an empty guide and its counter."""
+    """Create a draft campaign with the preset's questions.
+
+    Apps above hear of it through post_save: guides gives it an empty guide, dashboards its
+    counter, in this same transaction.
+    """
     preset_definition = preset_get(preset)
     campaign = Campaign.objects.create(
         slug=slug,
@@ -63,8 +63,6 @@ def campaign_create(
             )
             for position, spec in enumerate(preset_definition.questions(field_mapping or None))
         )
-    Guide.objects.create(campaign=campaign)
-    CampaignCounter.objects.create(campaign=campaign)
     return campaign
 
 
@@ -133,12 +131,14 @@ def _storable(message: str) -> str:
 
 @transaction.atomic
 def _records_store(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> tuple[int, int]:
-    counter = CampaignCounter.objects.select_for_update().get(campaign=campaign)
+    # Serialises imports of one campaign (and their counts); NO KEY so that answers, whose
+    # foreign keys share-lock the campaign's row, are not held up by a long import.
+    Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk").first()
     before = Record.objects.filter(campaign=campaign).count()
     written = records_write(campaign=campaign, drafts=drafts, first_import=before == 0)
     after = Record.objects.filter(campaign=campaign).count()
-    counter.records_total = after
-    counter.save(update_fields=["records_total", "updated_at"])
+    # The counters move in this transaction (dashboards listens).
+    records_imported.send(sender=Campaign, campaign=campaign, records_total=after)
     created = after - before
     return created, written - created
 
@@ -173,23 +173,6 @@ def campaign_status_change(*, campaign: Campaign, status: Campaign.Status) -> Ca
     return campaign
 
 
-def leaderboard_registry_seed() -> int:
-    """Add any missing dataset of the paper's Table 5 to the registry; return how many."""
-    added = 0
-    for entry in TABLE_5:
-        _dataset, created = LeaderboardDataset.objects.get_or_create(
-            name=entry.name,
-            defaults={
-                "slug": slugify(entry.name),
-                "languages": list(entry.languages),
-                "domain": entry.domain,
-                "task": entry.task,
-            },
-        )
-        added += created
-    return added
-
-
 @transaction.atomic
 def campaign_settings_update(*, campaign: Campaign, **fields: object) -> Campaign:
     """Change the campaign's editable settings."""
@@ -209,7 +192,6 @@ def questions_update(*, campaign: Campaign, changes: dict[int, dict[str, object]
         for name, value in fields.items():
             setattr(question, name, value)
         question.save(update_fields=list(fields))
-    transaction.on_commit(lambda: campaign_questions_forget(campaign_id=campaign.pk))
 
 
 def campaign_organizer_add(*, campaign: Campaign, user: AbstractBaseUser) -> None:

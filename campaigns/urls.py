@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from campaigns import organize_views, views
+from campaigns import organize_views
 
 urlpatterns = [
-    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign_detail"),
     path("organize/", organize_views.organize_index, name="organize_index"),
     path("organize/new/", organize_views.campaign_new, name="campaign_new"),
     path("organize/<slug:slug>/", organize_views.campaign_manage, name="campaign_manage"),

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 from django_plotly_dash import DjangoDash
 
+from campaigns.access import may_see
 from campaigns.models import Campaign
-from dashboards.selectors import campaign_progress_visible_to, contributors_by, daily_series
+from dashboards.selectors import contributors_by, daily_series
 
 CHART_CONFIG = {"displayModeBar": False, "responsive": True}
 # The world map's outlines ship with the site (plotly.js's topojson, public-domain Natural Earth).
@@ -39,7 +40,7 @@ campaign_charts.layout = html.Div(
 def campaign_figures(slug: str, _refreshes: int | None, user=None, **kwargs):
     """Draw the answers-per-day chart and the contributors map of one campaign."""
     campaign = Campaign.objects.filter(slug=slug or "").first()
-    if campaign is None or not campaign_progress_visible_to(slug=campaign.slug, user=user):
+    if campaign is None or not may_see(user, campaign):
         empty = go.Figure()
         return empty, empty
     return _daily_figure(campaign), _country_figure(campaign)

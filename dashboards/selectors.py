@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns.access import may_see
 from campaigns.models import Campaign
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
 
@@ -24,15 +25,27 @@ MILESTONE_EVERY = 50
 
 
 def campaign_progress_visible_to(*, slug: str, user: object) -> bool:
-    """Say whether this user may watch the campaign's progress."""
+    """Say whether this user may watch the campaign's progress (websockets and charts)."""
     campaign = Campaign.objects.filter(slug=slug).only("id", "is_public", "status").first()
-    if campaign is None:
-        return False
-    if campaign.is_public and campaign.status != Campaign.Status.DRAFT:
-        return True
-    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
-        return False
-    return user.is_staff or campaign.organizers.filter(pk=user.pk).exists()
+    return campaign is not None and may_see(user, campaign)
+
+
+def campaigns_for_home() -> QuerySet[Campaign]:
+    """Active public campaigns with their counters, newest first."""
+    return (
+        Campaign.objects.filter(status=Campaign.Status.ACTIVE, is_public=True)
+        .select_related("counter")
+        .order_by("-launched_at", "-created_at")
+    )
+
+
+def campaigns_totals(campaigns: list[Campaign]) -> dict:
+    """Records, completed records and answers summed over the campaigns' counters."""
+    return CampaignCounter.objects.filter(campaign__in=campaigns).aggregate(
+        records=Sum("records_total"),
+        completed=Sum("records_completed"),
+        responses=Sum("responses_submitted"),
+    )
 
 
 def campaign_progress(*, campaign: Campaign) -> dict:
@@ -265,7 +278,7 @@ def global_overview() -> dict:
     campaigns = list(
         Campaign.objects.filter(is_public=True)
         .exclude(status=Campaign.Status.DRAFT)
-        .select_related("counter", "target_leaderboard")
+        .select_related("counter")
         .order_by("name")
     )
     people = (

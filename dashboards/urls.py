@@ -7,6 +7,8 @@ from django.urls import path
 from dashboards import dash_apps, views  # noqa: F401
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign_detail"),
     path("dashboard/", views.global_dashboard, name="global_dashboard"),
     path("campaigns/<slug:slug>/dashboard/", views.campaign_dashboard, name="campaign_dashboard"),
     path("api/campaigns/<slug:slug>/progress", views.api_progress, name="api_progress"),

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
+from campaigns.selectors import campaign_visible_to
 from dashboards.selectors import (
     WINDOWS,
     campaign_progress,
-    campaign_progress_visible_to,
+    campaigns_for_home,
+    campaigns_totals,
     contributors_by,
     global_overview,
     pace,
@@ -25,10 +27,35 @@ from somos_site.accounts.models import SpanishVariety
 API_CACHE_SECONDS = 2
 
 
-def _visible_campaign(request: HttpRequest, slug: str) -> Campaign:
-    if not campaign_progress_visible_to(slug=slug, user=request.user):
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Anyone: the active campaigns with their progress."""
+    campaigns = list(campaigns_for_home())
+    return render(
+        request,
+        "dashboards/home.html",
+        {"campaigns": campaigns, "totals": campaigns_totals(campaigns)},
+    )
+
+
+@require_GET
+def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Anyone for public campaigns; organizers and staff for the rest."""
+    campaign = campaign_visible_to(slug=slug, user=request.user)
+    if campaign is None:
         raise Http404
-    return get_object_or_404(Campaign.objects.select_related("counter"), slug=slug)
+    return render(
+        request,
+        "dashboards/campaign_page.html",
+        {"campaign": campaign, "progress": campaign_progress(campaign=campaign)},
+    )
+
+
+def _visible_campaign(request: HttpRequest, slug: str) -> Campaign:
+    campaign = campaign_visible_to(slug=slug, user=request.user)
+    if campaign is None:
+        raise Http404
+    return campaign
 
 
 @require_GET

@@ -6,13 +6,12 @@ import difflib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from annotation.models import Response
-from campaigns.models import Campaign, Record
-from guides.models import Acknowledgement, Guide, GuideQuestion, GuideVersion
+from campaigns.models import Campaign
+from guides.models import Acknowledgement, Guide, GuideVersion
 from guides.rendering import RenderedGuide, guide_render
-from somos_site.cache import local_first_forget, local_first_get, local_first_set
+from somos_site.cache import cached, forget
 
 # Every annotate request asks which guide version is current and whether this volunteer has
 # read it; published versions never change, so both answers are cached until a publish.
@@ -99,38 +98,10 @@ def inbox(*, guide: Guide, status: str | None = None):
     return questions.order_by("status", "-created_at")
 
 
-def unseen_answers_count(*, user: AbstractBaseUser) -> int:
-    """How many answers to the user's questions they have not read yet."""
-    return GuideQuestion.objects.filter(asked_by=user, answer_seen=False).exclude(answer="").count()
-
-
-@dataclass(frozen=True)
-class VersionStats:
-    version: GuideVersion
-    questions: int
-    records_answered: int
-    records_disputed: int
-
-    @property
-    def disputed_percent(self) -> int | None:
-        if not self.records_answered:
-            return None
-        return round(100 * self.records_disputed / self.records_answered)
-
-
-def version_stats(*, guide: Guide) -> list[VersionStats]:
-    """Per version: questions asked and the share of disputed records answered under it."""
-    versions = list(published_versions(guide).annotate(asked=Count("questions", distinct=True)))
-    stats = []
-    for version in versions:
-        records = Response.objects.filter(
-            guide_version=version, status=Response.Status.SUBMITTED
-        ).values("record_id")
-        answered = Record.objects.filter(pk__in=records).aggregate(
-            total=Count("id"), disputed=Count("id", filter=Q(status=Record.Status.DISPUTED))
-        )
-        stats.append(VersionStats(version, version.asked, answered["total"], answered["disputed"]))
-    return stats
+def questions_per_version(*, guide: Guide) -> list[tuple[GuideVersion, int]]:
+    """Every published version with how many questions were asked against it, newest first."""
+    versions = published_versions(guide).annotate(asked=Count("questions", distinct=True))
+    return [(version, version.asked) for version in versions]
 
 
 def has_acknowledged(*, user: AbstractBaseUser, version: GuideVersion) -> bool:
@@ -139,30 +110,32 @@ def has_acknowledged(*, user: AbstractBaseUser, version: GuideVersion) -> bool:
 
 
 def _current_key(campaign_id: int) -> str:
-    return f"somos:guide-current:{campaign_id}"
+    return f"guide-current:{campaign_id}"
 
 
 def current_version_of(campaign: Campaign) -> GuideVersion | None:
     """The campaign guide's newest published version (cached until the next publish)."""
-    cached = local_first_get(_current_key(campaign.pk))
-    if cached is not None:
-        return cached or None
-    version = (
-        GuideVersion.objects.filter(guide__campaign=campaign, published_at__isnull=False)
-        .order_by("-number")
-        .first()
+    return cached(
+        _current_key(campaign.pk),
+        lambda: (
+            GuideVersion.objects.filter(guide__campaign=campaign, published_at__isnull=False)
+            .order_by("-number")
+            .first()
+        ),
+        timeout=CACHE_SECONDS,
     )
-    local_first_set(_current_key(campaign.pk), version or False, CACHE_SECONDS)
-    return version
 
 
-def guide_cache_forget(*, campaign_id: int) -> None:
-    """Drop what is cached about the campaign's current guide version."""
-    local_first_forget(_current_key(campaign_id))
+def guide_cache_forget(*, campaign_id: int, version_id: int | None = None) -> None:
+    """Forget the campaign's current guide version (and a version's HTML) once it commits."""
+    keys = [_current_key(campaign_id)]
+    if version_id is not None:
+        keys.append(_html_key(version_id))
+    forget(*keys)
 
 
 def _acknowledged_key(version: GuideVersion, user: AbstractBaseUser) -> str:
-    return f"somos:guide-read:{version.pk}:{user.pk}"
+    return f"guide-read:{version.pk}:{user.pk}"
 
 
 def must_acknowledge(*, campaign: Campaign, user: AbstractBaseUser) -> bool:
@@ -170,27 +143,30 @@ def must_acknowledge(*, campaign: Campaign, user: AbstractBaseUser) -> bool:
     version = current_version_of(campaign)
     if version is None:
         return False
-    key = _acknowledged_key(version, user)
-    needed = local_first_get(key)
-    if needed is None:
+
+    def needed() -> bool:
         guide = Guide(pk=version.guide_id, campaign_id=campaign.pk)
-        needed = acknowledgement_needed(guide=guide, user=user).needed
-        # "Read" never turns back for this version; "not read yet" does, in whichever
-        # process takes the acknowledgement, so only the first is kept locally.
-        local_first_set(key, needed, CACHE_SECONDS, locally=not needed)
-    return needed
+        return acknowledgement_needed(guide=guide, user=user).needed
+
+    # "Read" never turns back for this version; "not read yet" does, in whichever process
+    # takes the acknowledgement, so only the first is kept in this process.
+    return cached(
+        _acknowledged_key(version, user),
+        needed,
+        timeout=CACHE_SECONDS,
+        local=lambda must: not must,
+    )
 
 
 def acknowledgement_cache_forget(*, version: GuideVersion, user: AbstractBaseUser) -> None:
     """Forget whether this volunteer must read this version (they just did)."""
-    local_first_forget(_acknowledged_key(version, user))
+    forget(_acknowledged_key(version, user))
+
+
+def _html_key(version_id: int) -> str:
+    return f"guide-html:{version_id}"
 
 
 def rendered_version(version: GuideVersion) -> RenderedGuide:
     """A published version's HTML, rendered once."""
-    key = f"somos:guide-html:{version.pk}"
-    rendered = local_first_get(key)
-    if rendered is None:
-        rendered = guide_render(version.body)
-        local_first_set(key, rendered, CACHE_SECONDS)
-    return rendered
+    return cached(_html_key(version.pk), lambda: guide_render(version.body), timeout=CACHE_SECONDS)

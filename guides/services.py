@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from campaigns.models import Record
+from campaigns.models import Campaign, Record
 from guides.models import Acknowledgement, Guide, GuideQuestion, GuideVersion
-from guides.selectors import acknowledgement_cache_forget, guide_cache_forget
+from guides.selectors import acknowledgement_cache_forget
 from somos_site.accounts.models import Profile
 
 logger = logging.getLogger(__name__)
@@ -24,6 +24,12 @@ logger = logging.getLogger(__name__)
 
 class GuideNotReady(ValueError):
     """There is nothing to publish, or the draft is empty."""
+
+
+def guide_create(*, campaign: Campaign) -> Guide:
+    """Give the campaign its (empty) guide."""
+    guide, _created = Guide.objects.get_or_create(campaign=campaign)
+    return guide
 
 
 def _next_number(guide: Guide) -> int:
@@ -43,7 +49,6 @@ def guide_version_publish(
     """Publish a new version of the guide straight away, numbered after the last one."""
     Guide.objects.select_for_update().filter(pk=guide.pk).first()
     guide.versions.filter(published_at__isnull=True).delete()
-    transaction.on_commit(lambda: guide_cache_forget(campaign_id=guide.campaign_id))
     return GuideVersion.objects.create(
         guide=guide,
         number=_next_number(guide),
@@ -87,7 +92,6 @@ def guide_draft_publish(*, guide: Guide) -> GuideVersion:
         raise GuideNotReady(_("Write the guide before publishing it."))
     draft.published_at = timezone.now()
     draft.save(update_fields=["published_at"])
-    transaction.on_commit(lambda: guide_cache_forget(campaign_id=guide.campaign_id))
     return draft
 
 

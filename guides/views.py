@@ -24,9 +24,9 @@ from guides.selectors import (
     inbox,
     published_versions,
     questions_of,
+    questions_per_version,
     rendered_version,
     version_diff,
-    version_stats,
 )
 from guides.services import (
     GuideNotReady,
@@ -196,7 +196,7 @@ def guide_edit(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "draft": draft,
             "preview": guide_render(draft.body) if draft else None,
             "versions": published_versions(guide),
-            "stats": version_stats(guide=guide),
+            "stats": questions_per_version(guide=guide),
         },
     )
 

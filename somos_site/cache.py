@@ -1,189 +1,96 @@
-"""The Redis cache: one connection pool per process, and pages that outlive a Redis outage."""
+"""The one caching helper: Django's cache (Redis through django-redis) and a process-local copy.
+
+Pages read a few things on every request that change once in a while: a campaign by slug, its
+questions, the current guide version and its HTML, the signed-in user's row. `cached` keeps
+such a value in the shared cache and, for LOCAL_SECONDS, in this process too, so most requests
+ask neither Redis nor PostgreSQL. Two rules keep it easy to reason about:
+
+- Forget after commit, never before: `forget` waits for the transaction that changed the data,
+  or another request of this process could cache the old row again in between.
+- Other processes may serve their local copy for up to LOCAL_SECONDS after a change; whatever
+  must not wait that long (an answer's validation, a permission check that protects data) reads
+  the database again inside its own transaction.
+
+While Redis is down the shared cache misses and drops writes (django-redis's IGNORE_EXCEPTIONS),
+so pages keep working on PostgreSQL alone.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 from django.db.models import Model
-from django.utils.functional import cached_property
-from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
-# After a failure, Redis is left alone this long: a page then costs no connect timeout.
-OUTAGE_BACKOFF_S = 5.0
+LOCAL_SECONDS = 5.0
+# A bound on this process's copies: a flood of distinct keys cannot grow memory for good.
+LOCAL_LIMIT = 10_000
 
-_clients: dict[tuple, RedisCacheClient] = {}
-_clients_lock = threading.Lock()
+_local: dict[Hashable, tuple[float, Any]] = {}
 
 
-class _Outage:
-    """When this process last found Redis down; shared by every cache object of the process."""
+def cached(
+    key: str,
+    build: Callable[[], T],
+    *,
+    timeout: float | None,
+    shared: bool = True,
+    local: bool | Callable[[T], bool] = True,
+) -> T:
+    """Return the value kept under key, building and keeping it when missing.
 
-    until = 0.0
-
-    @classmethod
-    def active(cls) -> bool:
-        return time.monotonic() < cls.until
-
-    @classmethod
-    def begin(cls, error: Exception) -> None:
-        if not cls.active():
-            logger.warning("Redis unavailable, caching off for %.0f s: %s", OUTAGE_BACKOFF_S, error)
-        cls.until = time.monotonic() + OUTAGE_BACKOFF_S
-
-
-def _fail_soft(method_name: str, fallback: Any):
-    original = getattr(RedisCache, method_name)
-
-    def method(self, *args, **kwargs):
-        if _Outage.active():
-            return fallback(*args, **kwargs) if callable(fallback) else fallback
-        try:
-            return original(self, *args, **kwargs)
-        except RedisError as error:
-            _Outage.begin(error)
-            return fallback(*args, **kwargs) if callable(fallback) else fallback
-
-    method.__name__ = method_name
-    method.__doc__ = original.__doc__
-    return method
-
-
-class _ReusedClient(RedisCacheClient):
-    """Django's client, keeping one redis.Redis per pool instead of building one per call."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._redis_by_pool: dict[int, Any] = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._redis_by_pool.get(id(pool))
-        if client is None:
-            # redis.Redis() looks up driver metadata on every construction; it is
-            # thread-safe once built, since each command borrows a pooled connection.
-            client = self._redis_by_pool[id(pool)] = self._client(connection_pool=pool)
-        return client
-
-
-def _default_of_get(key, default=None, version=None):
-    return default
-
-
-_clear = _fail_soft("clear", False)
-
-
-class SharedRedisCache(RedisCache):
-    """Django's RedisCache with a process-wide client, failing soft while Redis is down.
-
-    Django builds a cache object per thread and per async context, so under ASGI each
-    request got a new client, a new pool and a new TCP connection (plus its HELLO and
-    health check): a fifth of the annotate page's CPU. Here every cache object of the
-    process shares one client per configuration, and redis-py's pool is thread-safe.
-
-    A cache is a cache: while Redis is unreachable, reads miss and writes are dropped
-    (logged once per outage), so pages keep working on PostgreSQL alone.
+    timeout: seconds in the shared cache (None: only while the process copy lasts).
+    shared: also keep it in Redis, for every process (never for secrets such as password hashes).
+    local: keep a process copy for LOCAL_SECONDS; a callable decides from the value.
+    None and False are values like any other: a missing campaign is remembered as missing.
     """
-
-    def __init__(self, server, params) -> None:
-        super().__init__(server, params)
-        self._class = _ReusedClient
-
-    @cached_property
-    def _cache(self) -> RedisCacheClient:
-        key = (tuple(self._servers), tuple(sorted((k, repr(v)) for k, v in self._options.items())))
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _clients[key] = self._class(self._servers, **self._options)
-            return client
-
-    get = _fail_soft("get", _default_of_get)
-    get_many = _fail_soft("get_many", lambda *args, **kwargs: {})
-    set = _fail_soft("set", None)
-    set_many = _fail_soft("set_many", lambda *args, **kwargs: [])
-    add = _fail_soft("add", False)
-    touch = _fail_soft("touch", False)
-    delete = _fail_soft("delete", False)
-    delete_many = _fail_soft("delete_many", None)
-    has_key = _fail_soft("has_key", False)
-
-    def clear(self) -> bool:
-        """Empty the shared cache and this process's local copies of it."""
-        local_first_clear()
-        return _clear(self)
-
-    def count_in_window(self, key: str, previous_key: str, timeout: int) -> tuple[int, int] | None:
-        """Add one to key (kept `timeout` seconds) and read previous_key, in one round trip.
-
-        Returns (count, previous count), or None while Redis is down.
-        """
-        if _Outage.active():
-            return None
-        key, previous_key = (
-            self.make_and_validate_key(key),
-            self.make_and_validate_key(previous_key),
-        )
-        try:
-            pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
-            pipeline.incr(key)
-            pipeline.expire(key, timeout, nx=True)
-            pipeline.get(previous_key)
-            count, _expiry, previous = pipeline.execute()
-        except RedisError as error:
-            _Outage.begin(error)
-            return None
-        return int(count), int(previous or 0)
-
-    def incr(self, key, delta=1, version=None):
-        """Increment the value; while Redis is down this raises, as a missing key does."""
-        if _Outage.active():
-            raise ValueError(f"Key '{key}' not found (Redis unavailable)")
-        try:
-            return super().incr(key, delta, version)
-        except RedisError as error:
-            _Outage.begin(error)
-            raise ValueError(f"Key '{key}' not found (Redis unavailable)") from error
+    held = _local.get(key)
+    if held is not None and held[0] > time.monotonic():
+        return held[1]
+    boxed = cache.get(key) if shared else None
+    if boxed is None:
+        value = build()
+        if shared:
+            # Boxed, so that a cached None is told apart from a miss.
+            cache.set(key, (value,), timeout)
+    else:
+        (value,) = boxed
+    if local is True or (callable(local) and local(value)):
+        if len(_local) >= LOCAL_LIMIT:
+            _local.clear()
+        _local[key] = (time.monotonic() + LOCAL_SECONDS, value)
+    return value
 
 
-class ProcessCopies:
-    """Values this process keeps for a few seconds, at most `limit` of them."""
+def forget(*keys: str) -> None:
+    """Drop the keys here and in the shared cache once the current transaction commits."""
+    transaction.on_commit(lambda: _forget_now(keys))
 
-    def __init__(self, seconds: float, limit: int = 10_000) -> None:
-        self.seconds = seconds
-        self.limit = limit
-        self._held: dict[Any, tuple[float, Any]] = {}
 
-    def get(self, key: Any) -> Any:
-        """The value if this process kept it within the last `seconds`, else None."""
-        held = self._held.get(key)
-        return held[1] if held is not None and held[0] > time.monotonic() else None
+def _forget_now(keys: tuple[str, ...]) -> None:
+    for key in keys:
+        _local.pop(key, None)
+    cache.delete_many(list(keys))
 
-    def keep(self, key: Any, value: Any) -> None:
-        if len(self._held) >= self.limit:
-            self._held.clear()
-        self._held[key] = (time.monotonic() + self.seconds, value)
 
-    def forget(self, key: Any) -> None:
-        self._held.pop(key, None)
-
-    def clear(self) -> None:
-        self._held.clear()
+def forget_local_copies() -> None:
+    """Drop every copy this process keeps (tests, after emptying the shared cache)."""
+    _local.clear()
 
 
 def model_row(instance: Model) -> tuple:
-    """The instance's concrete field values, to keep as a copy."""
+    """Return the instance's concrete field values, to keep as a copy."""
     return tuple(getattr(instance, name) for name in _field_names(type(instance)))
 
 
 def model_from_row(model: type[Model], row: tuple) -> Model:
-    """A new instance from a kept row: nothing one request caches on it reaches another."""
+    """Return a new instance from a kept row: nothing one request caches on it reaches another."""
     return model.from_db("default", _field_names(model), row)
 
 
@@ -191,39 +98,16 @@ def _field_names(model: type[Model]) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-# Read on every annotate request and changed by an organizer once in a while: the
-# campaign's questions, its current guide version and that version's HTML. Each process
-# keeps them this long before asking Redis again, so a change reaches other processes
-# within these seconds; the process that makes the change forgets it at once.
-LOCAL_SECONDS = 5.0
-_local = ProcessCopies(LOCAL_SECONDS)
+class OnceAMinute(logging.Filter):
+    """Let one record a minute through: an outage is reported, not every call it fails."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._next = 0.0
 
-def local_first_get(key: str, default: Any = None) -> Any:
-    """Return the value from this process's copy if fresh, else from the shared cache."""
-    value = _local.get(key)
-    if value is not None:
-        return value
-    value = cache.get(key)
-    if value is None:
-        return default
-    _local.keep(key, value)
-    return value
-
-
-def local_first_set(key: str, value: Any, timeout: float, *, locally: bool = True) -> None:
-    """Store in the shared cache, and in this process's copy unless told not to."""
-    cache.set(key, value, timeout)
-    if locally:
-        _local.keep(key, value)
-
-
-def local_first_forget(key: str) -> None:
-    """Drop the value here and in the shared cache."""
-    _local.forget(key)
-    cache.delete(key)
-
-
-def local_first_clear() -> None:
-    """Forget every process-local copy (tests, after clearing the shared cache)."""
-    _local.clear()
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = now + 60
+        return True

@@ -4,8 +4,8 @@ Each scope of settings.SOMOS_RATE_LIMITS allows "count/period" requests per user
 address for anonymous requests), e.g. "120/m" or "10/m,60/h". The window slides: the count of
 the current fixed window plus the previous window's count weighted by how much of it still
 lies within one period, so a burst across a window boundary gets no double allowance. Counters
-are created with cache.add and raised with cache.incr, both atomic in Redis; while the cache is
-unreachable every request is let through, since a limit is not worth an outage.
+are raised with INCR in Redis (atomic, shared by every web process); while Redis is unreachable
+every request is let through, since a limit is not worth an outage.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -69,23 +71,38 @@ def rate_limit_hit(*, scope: str, who: str, now: float | None = None) -> int | N
         previous_key = f"ratelimit:{scope}:{who}:{rate.seconds}:{int(window) - 1}"
         # Kept for two periods: the next window weighs this one's count.
         timeout = 2 * rate.seconds + 1
-        if hasattr(cache, "count_in_window"):
-            # Redis: one round trip on every submit instead of three.
-            counts = cache.count_in_window(key, previous_key, timeout)
-            if counts is None:
-                continue  # Redis is down: let the request through.
-            current, previous = counts
-        else:
-            cache.add(key, 0, timeout=timeout)
-            try:
-                current = cache.incr(key)
-            except ValueError:
-                # The key expired this instant: let the request through.
-                continue
-            previous = cache.get(previous_key, 0)
+        counts = _count_in_window(key, previous_key, timeout)
+        if counts is None:
+            continue  # Redis is down, or the key expired this instant: let the request through.
+        current, previous = counts
         if previous * (1 - into / rate.seconds) + current > rate.count:
             wait = max(wait or 0, math.ceil(rate.seconds - into))
     return wait
+
+
+def _count_in_window(key: str, previous_key: str, timeout: int) -> tuple[int, int] | None:
+    """Add one to key (kept `timeout` seconds) and read previous_key; None when unknown."""
+    try:
+        client = get_redis_connection("default")
+    except NotImplementedError:
+        # Not Redis (the embedded in-memory cache): three calls through the cache API.
+        cache.add(key, 0, timeout=timeout)
+        try:
+            current = cache.incr(key)
+        except ValueError:
+            return None
+        return current, cache.get(previous_key, 0)
+    # Redis: one round trip on every submit instead of three.
+    key, previous_key = cache.make_and_validate_key(key), cache.make_and_validate_key(previous_key)
+    try:
+        pipeline = client.pipeline(transaction=False)
+        pipeline.incr(key)
+        pipeline.expire(key, timeout, nx=True)
+        pipeline.get(previous_key)
+        count, _expiry, previous = pipeline.execute()
+    except RedisError:
+        return None
+    return int(count), int(previous or 0)
 
 
 def _who(request: HttpRequest) -> str:

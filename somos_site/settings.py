@@ -76,9 +76,6 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    # daphne's runserver serves websockets too; production runs the daphne command itself,
-    # so other processes (commands, workers) need not load it.
-    *([] if PRODUCTION else ["daphne"]),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,11 +92,16 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    # Somos's apps, in the order of their stack (docs/architecture.md): each imports only
+    # the ones above it in this list, never one below.
     "somos_site.accounts",
     "campaigns",
-    "annotation",
-    "dashboards",
     "guides",
+    "dashboards",
+    "annotation",
+    "leaderboard",
+    # Wiring: operators' commands that span every app (demo, backups).
+    "somos_site.operations",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +186,13 @@ STATICFILES_FINDERS = [
     "django_plotly_dash.finders.DashComponentFinder",
     "django_plotly_dash.finders.DashAppDirectoryFinder",
 ]
+# WhiteNoise serves the static files (uvicorn serves none). With DEBUG (the embedded default)
+# it looks each request up through STATICFILES_FINDERS (somos_site/static, the apps, Dash's
+# assets), so no collectstatic is needed and edited files show at once; otherwise it serves
+# STATIC_ROOT, filled by collectstatic. (Finders without autorefresh would index them at start,
+# which django-plotly-dash's finders do not support.)
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 PLOTLY_DASH = {
     "serve_locally": True,
     "cache_arguments": True,
@@ -249,11 +258,16 @@ SESSION_ENGINE = (
 CACHES = (
     {
         "default": {
-            "BACKEND": "somos_site.cache.SharedRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "somos",
-            # Short timeouts: while Redis is down, pages carry on without the cache.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "OPTIONS": {
+                # While Redis is down the cache misses and drops writes: pages carry on
+                # without it, on PostgreSQL alone. Short timeouts keep that outage cheap.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 2,
+            },
         }
     }
     if REDIS_URL
@@ -405,12 +419,17 @@ if os.environ.get("SOMOS_CSP_REPORT_URI"):
 # Report-only: browsers report what the policy would block and block nothing (to try changes).
 SOMOS_CSP_REPORT_ONLY = _env_bool("SOMOS_CSP_REPORT_ONLY", False)
 
+# django-redis reports each cache call it lets fail while Redis is down: one line a minute says it.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "somos_site.cache"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"once_a_minute": {"()": "somos_site.cache.OnceAMinute"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "somos_site.cache": {"filters": ["once_a_minute"]},
         "django.db.backends": {"level": "WARNING"},
         # The Argilla SDK and its HTTP client log every request at INFO.
         "httpx": {"level": "WARNING"},

@@ -3,17 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from campaigns import views as campaign_views
 from somos_site.accounts import views as account_views
 
 urlpatterns = [
-    path("", campaign_views.home, name="home"),
-    path("", include("campaigns.urls")),
-    path("", include("annotation.urls")),
     path("", include("dashboards.urls")),
+    path("", include("campaigns.urls")),
     path("", include("guides.urls")),
+    path("", include("annotation.urls")),
     path("", include("annotation.argilla_urls")),
-    path("", include("campaigns.review_urls")),
+    path("", include("leaderboard.urls")),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
     path("accounts/", include("allauth.urls")),

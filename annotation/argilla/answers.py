@@ -6,16 +6,18 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
 
 from annotation.argilla import gateway, users
-from annotation.argilla.counters import days_unsubmit
 from annotation.argilla.models import ArgillaDatasetLink, ArgillaResponseSeen
-from annotation.models import Response, ResponseRevision
-from annotation.services import AnnotationClosed, campaign_join, response_skip, response_submit
+from annotation.models import Response
+from annotation.services import (
+    AnnotationClosed,
+    campaign_join,
+    response_skip,
+    response_submit,
+    response_withdraw,
+)
 from campaigns.models import Record
-from dashboards.models import CampaignCounter, ContributorCounter
-from dashboards.services import progress_broadcast
 
 SYNCED_STATUSES = (Response.Status.SUBMITTED, Response.Status.DISCARDED)
 
@@ -76,7 +78,7 @@ def _seen(response: Response, at: datetime) -> None:
 
 
 @transaction.atomic
-def response_withdraw(
+def argilla_response_withdraw(
     *,
     record: Record,
     user: AbstractBaseUser,
@@ -85,12 +87,13 @@ def response_withdraw(
 ) -> bool:
     """Take back an answer that came from Argilla and was deleted there; keep it as a revision.
 
-    The answer becomes a draft with the same values, so the volunteer can send it again. Left
-    alone: an answer given here, one whose Argilla version is newer than `deleted_at` (Argilla's
-    clock, from a webhook), or one changed here after `listed_at` (ours, from a reconciliation
-    page read before that change).
+    The answer becomes a draft with the same values (annotation.services.response_withdraw),
+    so the volunteer can send it again. Left alone: an answer given here, one whose Argilla
+    version is newer than `deleted_at` (Argilla's clock, from a webhook), or one changed here
+    after `listed_at` (ours, from a reconciliation page read before that change).
     """
-    record = Record.objects.select_for_update().select_related("campaign").get(pk=record.pk)
+    # Same lock order as a submit: the record, then the response.
+    record = Record.objects.select_for_update(of=("self",)).get(pk=record.pk)
     response = Response.objects.select_for_update().filter(record=record, user=user).first()
     if (
         response is None
@@ -105,44 +108,7 @@ def response_withdraw(
             return False
     if listed_at is not None and response.updated_at > listed_at:
         return False
-    ResponseRevision.objects.create(
-        response=response,
-        number=response.revision,
-        values=response.values,
-        status=response.status,
-        origin=response.origin,
-        created_at=response.updated_at,
-    )
-    was_submitted = response.status == Response.Status.SUBMITTED
-    corrections = response.corrections if was_submitted else 0
-    response.revision += 1
-    response.status = Response.Status.DRAFT
-    response.corrections = 0
-    response.save()
-    if not was_submitted:
-        return True
-    campaign = record.campaign
-    uncompleted = 0
-    record.submitted_count -= 1
-    if record.status == Record.Status.COMPLETED and record.submitted_count < campaign.overlap:
-        record.status = Record.Status.PENDING
-        uncompleted = 1
-    record.save(update_fields=["submitted_count", "status", "updated_at"])
-    contributor = ContributorCounter.objects.select_for_update().get(campaign=campaign, user=user)
-    contributor.submitted -= 1
-    contributor.corrections -= corrections
-    contributor.save(update_fields=["submitted", "corrections"])
-    days_unsubmit(
-        campaign_id=campaign.pk, user_id=user.pk, at=response.submitted_at, corrections=corrections
-    )
-    CampaignCounter.objects.filter(campaign=campaign).update(
-        responses_submitted=F("responses_submitted") - 1,
-        corrections=F("corrections") - corrections,
-        records_completed=F("records_completed") - uncompleted,
-        contributors=F("contributors") - int(contributor.submitted == 0),
-    )
-    progress_broadcast(campaign=campaign)
-    return True
+    return response_withdraw(record=record, user=user)
 
 
 def response_push(*, response_id: int) -> str:

@@ -127,6 +127,11 @@ def configured() -> bool:
     return bool(settings.ARGILLA_API_URL and settings.ARGILLA_API_KEY)
 
 
+def campaign_is_linked(campaign: Campaign) -> bool:
+    """Say whether the campaign is to be kept in sync with Argilla."""
+    return configured() and bool(campaign.argilla_workspace and campaign.argilla_dataset)
+
+
 # ---------------------------------------------------------------------------------------------
 # Transport
 

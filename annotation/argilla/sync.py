@@ -16,8 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation.argilla import gateway, users
-from annotation.argilla.answers import SYNCED_STATUSES, Applied, response_apply, response_withdraw
-from annotation.argilla.hooks import campaign_is_linked
+from annotation.argilla.answers import (
+    SYNCED_STATUSES,
+    Applied,
+    argilla_response_withdraw,
+    response_apply,
+)
 from annotation.argilla.models import (
     ArgillaDatasetLink,
     ArgillaSyncRun,
@@ -70,7 +74,7 @@ def argilla_sync(
     Each step commits as it goes and is idempotent, so a failed run leaves nothing half done
     and the next run carries on from the stored cursors.
     """
-    if not campaign_is_linked(campaign):
+    if not gateway.campaign_is_linked(campaign):
         raise ArgillaNotLinked(_("Set the campaign's Argilla workspace and dataset first."))
     with campaign_sync_lock(campaign_id=campaign.pk) as taken:
         if not taken:
@@ -364,7 +368,7 @@ def _record_reconcile(
             tally.writes.append(
                 gateway.ResponseWrite(item.id, argilla_user, answer.status, answer.values)
             )
-        elif response_withdraw(record=record, user=answer.user, listed_at=fetched_at):
+        elif argilla_response_withdraw(record=record, user=answer.user, listed_at=fetched_at):
             # Came from Argilla and is no longer there: it was deleted in Argilla.
             tally.withdrawn += 1
 

@@ -21,11 +21,12 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
 from annotation.argilla import gateway
-from annotation.argilla.counters import days_move, days_unsubmit
 from annotation.argilla.models import ArgillaAccount, ArgillaDatasetLink, ArgillaResponseSeen
-from annotation.models import Participation, Response, ResponseRevision
+from annotation.models import Participation, Response
+from annotation.revisions import revision_keep
 from campaigns.models import Campaign, Record
-from dashboards.models import CampaignCounter, ContributorCounter
+from dashboards.counters import ContributorFigures, contributor_merge, day_unsubmit
+from dashboards.models import ContributorCounter
 from somos_site.accounts.models import Profile
 from somos_site.accounts.services import profile_update
 
@@ -205,7 +206,7 @@ def _placeholder_merge(*, account: ArgillaAccount, into: AbstractBaseUser) -> No
     )
     records = {
         record.pk: record
-        for record in Record.objects.select_for_update()
+        for record in Record.objects.select_for_update(of=("self",))
         .filter(pk__in=record_ids)
         .select_related("campaign")
         .order_by("pk")
@@ -233,16 +234,18 @@ def _placeholder_merge(*, account: ArgillaAccount, into: AbstractBaseUser) -> No
             continue
         both_submitted = own.status == moved.status == Response.Status.SUBMITTED
         older = moved if moved.updated_at <= own.updated_at else own
-        older_at, older_corrections = older.submitted_at, older.corrections
+        older_at = older.first_submitted_at or older.submitted_at
+        older_corrections = older.corrections
         _responses_fold(keep=own, other=moved)
-        if both_submitted:
+        if both_submitted and older_at is not None:
             # The same person counted twice: the older answer stops counting on its day.
-            days_unsubmit(
+            day_unsubmit(
                 campaign_id=record.campaign_id,
                 user_id=placeholder.pk if older is moved else into.pk,
-                at=older_at,
+                day=older_at.date(),
                 corrections=older_corrections,
             )
+        if both_submitted:
             record.submitted_count -= 1
             if (
                 record.status == Record.Status.COMPLETED
@@ -253,12 +256,26 @@ def _placeholder_merge(*, account: ArgillaAccount, into: AbstractBaseUser) -> No
             record.save(update_fields=["submitted_count", "status", "updated_at"])
         moved.delete()
     for campaign_id in sorted(campaigns):
-        days_move(campaign_id=campaign_id, from_user_id=placeholder.pk, to_user_id=into.pk)
-        _counters_merge(
+        # A claim is rare and touches one person: recounting their answers here is cheap.
+        now = Response.objects.filter(
+            campaign_id=campaign_id, user=into, status=Response.Status.SUBMITTED
+        ).aggregate(
+            submitted=Count("id"),
+            corrections=Sum("corrections"),
+            first=Min("submitted_at"),
+            last=Max("submitted_at"),
+        )
+        contributor_merge(
             campaign_id=campaign_id,
-            placeholder=placeholder,
-            into=into,
-            uncompleted=uncompleted.get(campaign_id, 0),
+            from_user_id=placeholder.pk,
+            into_user_id=into.pk,
+            into=ContributorFigures(
+                submitted=now["submitted"],
+                corrections=now["corrections"] or 0,
+                first_submitted_at=now["first"],
+                last_submitted_at=now["last"],
+            ),
+            records_uncompleted=uncompleted.get(campaign_id, 0),
         )
     for participation in Participation.objects.filter(user=placeholder):
         Participation.objects.get_or_create(campaign_id=participation.campaign_id, user=into)
@@ -269,25 +286,21 @@ def _placeholder_merge(*, account: ArgillaAccount, into: AbstractBaseUser) -> No
 def _responses_fold(*, keep: Response, other: Response) -> None:
     """Make `keep` the newer of the two answers, with the older one in its revisions."""
     for revision in other.revisions.order_by("number"):
-        ResponseRevision.objects.create(
+        revision_keep(
             response=keep,
-            number=keep.revision,
             values=revision.values,
             status=revision.status,
             origin=revision.origin,
-            created_at=revision.created_at,
+            at=revision.created_at,
         )
-        keep.revision += 1
     older = other if other.updated_at <= keep.updated_at else keep
-    ResponseRevision.objects.create(
+    revision_keep(
         response=keep,
-        number=keep.revision,
         values=older.values,
         status=older.status,
         origin=older.origin,
-        created_at=older.updated_at,
+        at=older.updated_at,
     )
-    keep.revision += 1
     if older is keep:
         for name in ("values", "status", "origin", "corrections", "submitted_at", "duration_ms"):
             setattr(keep, name, getattr(other, name))
@@ -296,41 +309,3 @@ def _responses_fold(*, keep: Response, other: Response) -> None:
                 response=keep, defaults={"argilla_updated_at": seen.argilla_updated_at}
             )
     keep.save()
-
-
-def _counters_merge(*, campaign_id: int, placeholder, into, uncompleted: int) -> None:
-    before = {
-        counter.user_id: counter
-        for counter in ContributorCounter.objects.select_for_update().filter(
-            campaign_id=campaign_id, user__in=[placeholder, into]
-        )
-    }
-    old = [before.get(placeholder.pk), before.get(into.pk)]
-    old_submitted = sum(c.submitted for c in old if c)
-    old_corrections = sum(c.corrections for c in old if c)
-    old_contributors = sum(1 for c in old if c and c.submitted)
-    # A claim is rare and touches one person: recounting their answers here is cheap.
-    now = Response.objects.filter(
-        campaign_id=campaign_id, user=into, status=Response.Status.SUBMITTED
-    ).aggregate(
-        submitted=Count("id"),
-        corrections=Sum("corrections"),
-        first=Min("submitted_at"),
-        last=Max("submitted_at"),
-    )
-    counter, _created = ContributorCounter.objects.get_or_create(campaign_id=campaign_id, user=into)
-    counter.submitted = now["submitted"]
-    counter.corrections = now["corrections"] or 0
-    counter.first_submitted_at = now["first"]
-    counter.last_submitted_at = now["last"]
-    counter.agreements = sum(c.agreements for c in old if c)
-    counter.agreement_checks = sum(c.agreement_checks for c in old if c)
-    counter.save()
-    if old[0] is not None:
-        old[0].delete()
-    campaign_counter = CampaignCounter.objects.select_for_update().get(campaign_id=campaign_id)
-    campaign_counter.responses_submitted += counter.submitted - old_submitted
-    campaign_counter.corrections += counter.corrections - old_corrections
-    campaign_counter.contributors += int(counter.submitted > 0) - old_contributors
-    campaign_counter.records_completed -= uncompleted
-    campaign_counter.save()

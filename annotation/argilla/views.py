@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,11 +13,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotation.argilla import gateway
-from annotation.argilla.hooks import campaign_is_linked
 from annotation.argilla.users import NoArgillaWorkspace, argilla_annotator_request
 from annotation.argilla.webhooks import webhook_receive
+from annotation.tasks import argilla_response_push_task, argilla_sync_task
 from campaigns.access import organizer_required
 from campaigns.models import Campaign
+
+logger = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BODY = 2 * 2**20
 
@@ -32,7 +36,18 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"detail": "too large"}, status=413)
     headers = {name.lower(): value for name, value in request.headers.items()}
     outcome = webhook_receive(body=body, headers=headers)
+    if outcome.push_response_id is not None:
+        _push_later(outcome.push_response_id)
     return JsonResponse({"detail": outcome.detail}, status=outcome.status_code)
+
+
+def _push_later(response_id: int) -> None:
+    try:
+        argilla_response_push_task.delay(response_id)
+    except Exception:
+        # With the broker down the webhook still succeeds; the periodic reconciliation
+        # sends the newer answer to Argilla later.
+        logger.warning("could not queue sending response %s to Argilla", response_id, exc_info=True)
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -46,9 +61,7 @@ def _declared_length(request: HttpRequest) -> int:
 @organizer_required
 def sync_start(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Organizers of the campaign: queue a full sync now."""
-    from annotation.tasks import argilla_sync_task
-
-    if not campaign_is_linked(campaign):
+    if not gateway.campaign_is_linked(campaign):
         messages.error(request, _("Set the campaign's Argilla workspace and dataset first."))
     else:
         try:

@@ -28,6 +28,8 @@ DELIVERY_KEEP = timedelta(days=1)
 class WebhookOutcome:
     status_code: int
     detail: str
+    # An answer of ours that is newer than the one the delivery carried: send it to Argilla.
+    push_response_id: int | None = None
 
 
 def webhook_receive(*, body: bytes, headers: Mapping[str, str]) -> WebhookOutcome:
@@ -59,38 +61,36 @@ def webhook_receive(*, body: bytes, headers: Mapping[str, str]) -> WebhookOutcom
         except IntegrityError:
             return WebhookOutcome(409, "already received")
         # Anything unexpected rolls the delivery back too, so Argilla's retry is applied.
-        status, detail = _event_apply(event)
+        status, detail, push_response_id = _event_apply(event)
         delivery.status, delivery.detail = status, detail[:500]
         delivery.save(update_fields=["status", "detail"])
-    return WebhookOutcome(200, detail)
+    return WebhookOutcome(200, detail, push_response_id)
 
 
-def _event_apply(event: gateway.ArgillaEvent | None) -> tuple[str, str]:
+def _event_apply(event: gateway.ArgillaEvent | None) -> tuple[str, str, int | None]:
     if event is None:
-        return WebhookDelivery.Status.IGNORED, "not about a Somos dataset"
+        return WebhookDelivery.Status.IGNORED, "not about a Somos dataset", None
     link = ArgillaDatasetLink.objects.select_related("campaign").get(dataset_id=event.dataset_id)
     record = Record.objects.filter(campaign=link.campaign, external_id=event.external_id).first()
     if record is None:
-        return WebhookDelivery.Status.IGNORED, f"no record {event.external_id}"
+        return WebhookDelivery.Status.IGNORED, f"no record {event.external_id}", None
     if event.type == "record.completed":
-        return _record_completed(link=link, record=record, event=event)
+        return (*_record_completed(link=link, record=record, event=event), None)
     incoming = event.response
     user = users.somos_user_for(argilla_user_id=incoming.user_id, username=incoming.username)
     if event.type == "response.deleted":
-        withdrawn = answers.response_withdraw(record=record, user=user, deleted_at=event.timestamp)
-        return WebhookDelivery.Status.APPLIED, "withdrawn" if withdrawn else "kept"
+        withdrawn = answers.argilla_response_withdraw(
+            record=record, user=user, deleted_at=event.timestamp
+        )
+        return WebhookDelivery.Status.APPLIED, "withdrawn" if withdrawn else "kept", None
     try:
         outcome = answers.response_apply(record=record, user=user, incoming=incoming)
     except ResponseInvalid as exc:
-        return WebhookDelivery.Status.IGNORED, f"invalid: {exc}"
+        return WebhookDelivery.Status.IGNORED, f"invalid: {exc}", None
+    push = None
     if outcome == answers.Applied.SOMOS_NEWER:
-        from annotation.tasks import argilla_response_push_task
-
-        answer = Response.objects.get(record=record, user=user)
-        # Robust: with the broker down the webhook still succeeds; the periodic
-        # reconciliation sends the newer answer to Argilla later.
-        transaction.on_commit(lambda: argilla_response_push_task.delay(answer.pk), robust=True)
-    return WebhookDelivery.Status.APPLIED, outcome
+        push = Response.objects.values_list("pk", flat=True).get(record=record, user=user)
+    return WebhookDelivery.Status.APPLIED, outcome, push
 
 
 def _record_completed(*, link, record, event) -> tuple[str, str]:

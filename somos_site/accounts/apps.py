@@ -23,11 +23,11 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from somos_site.accounts.backends import recent_user_forget
+        from somos_site.accounts.backends import user_row_forget
 
-        # Cache upkeep: a saved user (new password, deactivated) is reloaded at once here.
+        # Cache upkeep: a saved user (new password, deactivated) is reloaded here once it commits.
         def _forget_user(sender, instance, **kwargs):
-            recent_user_forget(instance.pk)
+            user_row_forget(instance.pk)
 
         post_save.connect(_forget_user, sender=get_user_model(), weak=False)
         post_delete.connect(_forget_user, sender=get_user_model(), weak=False)

@@ -6,25 +6,22 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from somos_site.cache import ProcessCopies, model_from_row, model_row
+from somos_site.cache import cached, forget, model_from_row, model_row
 
 # Every signed-in request loads its user; volunteers make one or two a second. Each process
-# keeps the row this long, so a change made in another process (deactivation, a new
-# password that ends other sessions, staff rights) takes effect within these seconds; the
-# process that saves the user forgets its copy at once. Process memory only: password
-# hashes never go to the shared cache.
-RECENT_SECONDS = 5.0
-_recent = ProcessCopies(RECENT_SECONDS)
+# keeps the row for the cache's LOCAL_SECONDS, so a change made in another process
+# (deactivation, a new password that ends other sessions, staff rights) takes effect within
+# those seconds; the process that saves the user forgets its copy when the save commits.
+# Process memory only: password hashes never go to the shared cache.
 
 
-def recent_user_forget(user_id: int) -> None:
-    """Drop this process's copy of the user (after it changed)."""
-    _recent.forget(user_id)
+def _user_key(user_id: object) -> str:
+    return f"user-row:{user_id}"
 
 
-def recent_users_clear() -> None:
-    """Drop every copy this process keeps (tests)."""
-    _recent.clear()
+def user_row_forget(user_id: object) -> None:
+    """Drop this process's copy of the user once the change commits."""
+    forget(_user_key(user_id))
 
 
 class _RecentUserMixin:
@@ -34,12 +31,14 @@ class _RecentUserMixin:
             key = user_model._meta.pk.to_python(user_id)
         except Exception:
             return None
-        row = _recent.get(key)
+
+        def load() -> tuple | None:
+            user = super(_RecentUserMixin, self).get_user(user_id)
+            return model_row(user) if user is not None else None
+
+        row = cached(_user_key(key), load, timeout=None, shared=False, local=bool)
         if row is None:
-            user = super().get_user(user_id)
-            if user is not None:
-                _recent.keep(key, model_row(user))
-            return user
+            return None
         user = model_from_row(user_model, row)
         return user if self.user_can_authenticate(user) else None
 

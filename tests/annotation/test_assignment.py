@@ -9,8 +9,9 @@ from annotation.models import Lease
 from annotation.services import response_submit
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
+from campaigns.samples import SAMPLE_DATA as SAMPLES
 from campaigns.services import campaign_create, campaign_status_change, records_import
-from tests.conftest import SAMPLES, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,10 @@ from annotation.models import Lease, Response, ResponseRevision
 from annotation.services import response_submit
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign, Record
+from campaigns.samples import SAMPLE_DATA as SAMPLES
 from campaigns.services import campaign_create, campaign_status_change, records_import
 from dashboards.models import CampaignCounter, ContributorCounter
-from tests.conftest import SAMPLES, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

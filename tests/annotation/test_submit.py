@@ -17,7 +17,7 @@ from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
 from campaigns.services import campaign_status_change
 from dashboards.models import CampaignCounter, ContributorCounter
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,23 +166,27 @@ def test_my_contributions_shows_counts_and_milestone(client, arc_campaign, volun
     assert "ARC test" in page.content.decode()
 
 
-def test_annotate_view_sees_a_status_change_at_once(client, arc_campaign, volunteer):
+def test_annotate_view_sees_a_status_change_once_it_commits(
+    client, arc_campaign, volunteer, django_capture_on_commit_callbacks
+):
     # The annotate views keep the campaign in a short-lived cache; a change must not wait.
     client.force_login(volunteer)
     url = reverse("annotate", args=[arc_campaign.slug])
     assert client.get(url).status_code in (200, 302)
-    campaign_status_change(campaign=arc_campaign, status=Campaign.Status.PAUSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        campaign_status_change(campaign=arc_campaign, status=Campaign.Status.PAUSED)
     assert client.get(url).status_code == 404
 
 
 def test_annotate_view_follows_a_campaign_recreated_under_the_same_slug(
-    client, arc_campaign, volunteer
+    client, arc_campaign, volunteer, django_capture_on_commit_callbacks
 ):
     client.force_login(volunteer)
     url = reverse("annotate", args=[arc_campaign.slug])
     assert client.get(url).status_code in (200, 302)
     slug = arc_campaign.slug
-    Campaign.objects.filter(slug=slug).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        Campaign.objects.filter(slug=slug).delete()
     assert client.get(url).status_code == 404
 
 

@@ -13,7 +13,7 @@ from allauth.socialaccount.models import SocialAccount
 from campaigns.models import Campaign
 from somos_site.accounts.models import Profile
 from tests.argilla.server.control import ArgillaTestServer
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 _SERVER: list[ArgillaTestServer] = []
 

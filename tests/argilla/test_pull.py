@@ -14,7 +14,7 @@ from annotation.tasks import argilla_reconcile_all_task
 from campaigns.models import Record
 from dashboards.models import CampaignCounter
 from tests.argilla.conftest import hf_volunteer, wait_for
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

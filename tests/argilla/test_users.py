@@ -16,7 +16,7 @@ from campaigns.models import Record
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
 from somos_site.accounts.models import Profile
 from tests.argilla.conftest import hf_volunteer
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from campaigns.demo import SAMPLE_DATA
+from campaigns.samples import SAMPLE_DATA
 
 ARC_EN = SAMPLE_DATA / "arc_challenge_validation_en.jsonl"
 ARC_ES = SAMPLE_DATA / "okapi_arc_challenge_validation_es.jsonl"

@@ -33,7 +33,7 @@ from tests.campaigns.files import (
     load,
     write_jsonl,
 )
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

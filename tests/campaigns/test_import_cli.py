@@ -16,8 +16,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
-from campaigns.demo import SAMPLE_DATA
 from campaigns.models import Campaign, ImportRun, Record
+from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.demo import SAMPLE_DATA
 from campaigns.models import Campaign, ImportRun, Record
-from tests.conftest import UserFactory
+from campaigns.samples import SAMPLE_DATA
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from annotation.services import response_submit
-from campaigns.consensus import (
+from annotation.consensus.rule import (
     CORRECT,
     NO_MAJORITY,
     NO_VERDICT,
@@ -34,14 +33,16 @@ from campaigns.consensus import (
     consensus_rule,
     text_normalise,
 )
+from annotation.models import Consensus
+from annotation.services import response_submit
 from campaigns.importers.presets.base import MAX_ID_LENGTH
 from campaigns.importers.records import ImportRejected
 from campaigns.importers.sources import Source
 from campaigns.importers.sources.base import HEAD_BYTES, text_head_message
-from campaigns.models import Campaign, Consensus, ImportRun, Record
+from campaigns.models import Campaign, ImportRun, Record
 from campaigns.services import campaign_create, campaign_status_change, records_import
 from dashboards.models import CampaignCounter
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ import json
 import sys
 import tracemalloc
 import types
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -19,9 +18,10 @@ from campaigns.importers.sources import (
     source_format,
     source_rows,
 )
+from campaigns.samples import SAMPLE_DATA
 from tests.campaigns.files import write_jsonl
 
-SAMPLES = Path(__file__).resolve().parents[2] / "campaigns" / "sample_data"
+SAMPLES = SAMPLE_DATA
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from campaigns.models import Campaign
 from campaigns.services import campaign_create
 from dashboards.selectors import ranking_for_campaign, top_share
 from somos_site.accounts.services import profile_update
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

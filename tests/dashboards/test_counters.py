@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from annotation.assignment import next_record_for
+from annotation.recount import counters_recompute
 from annotation.services import response_save_draft, response_skip, response_submit
 from dashboards.models import CampaignCounter
-from dashboards.recompute import counters_recompute
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

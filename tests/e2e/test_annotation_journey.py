@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from annotation.models import Response
-from campaigns.demo import SAMPLE_DATA
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
+from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create, campaign_status_change, records_import
-from tests.conftest import PASSWORD, UserFactory
-from tests.e2e.conftest import screenshot
+from tests.e2e.pages import screenshot
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

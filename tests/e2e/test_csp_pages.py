@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 
 from annotation.services import response_submit
 from guides.services import guide_version_publish
-from tests.conftest import PASSWORD, UserFactory
+from tests.e2e.pages import sign_in
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,14 +60,6 @@ def _settle(page) -> None:
     page.wait_for_timeout(300)
 
 
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_selector("text=Mi perfil")
-
-
 def test_csp_pages_home_and_dashboard_with_its_dash_charts(watched, asgi_live_server, arc_campaign):
     record = arc_campaign.records.order_by("id").first()
     for user in (UserFactory(), UserFactory()):
@@ -92,7 +85,7 @@ def test_csp_pages_home_and_dashboard_with_its_dash_charts(watched, asgi_live_se
 def test_csp_pages_sign_in_and_annotate_with_the_keyboard(
     watched, asgi_live_server, arc_campaign, volunteer
 ):
-    _sign_in(watched, asgi_live_server, volunteer.email)
+    sign_in(watched, asgi_live_server, volunteer.email)
     watched.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/annotate/")
     watched.wait_for_selector("#annotate-form")
     watched.keyboard.press("e")

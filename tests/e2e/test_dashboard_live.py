@@ -7,18 +7,9 @@ import time
 import pytest
 
 from somos_site.accounts.services import profile_update
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.pages import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_selector("text=Mi perfil")
 
 
 def test_dashboard_moves_within_a_second_of_a_submit(
@@ -32,7 +23,7 @@ def test_dashboard_moves_within_a_second_of_a_submit(
 
     annotator_context = browser.new_context(locale="es-ES")
     annotator = annotator_context.new_page()
-    _sign_in(annotator, asgi_live_server, volunteer.email)
+    sign_in(annotator, asgi_live_server, volunteer.email)
     annotator.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/annotate/")
     annotator.keyboard.press("1")
     annotator.keyboard.press("Control+Enter")

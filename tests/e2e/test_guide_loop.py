@@ -6,8 +6,7 @@ import pytest
 
 from guides.models import GuideQuestion
 from guides.services import guide_acknowledge, guide_version_publish
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.pages import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,21 +16,13 @@ V1 = (
 )
 
 
-def _sign_in(page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    page.wait_for_selector("text=Mi perfil")
-
-
 def test_guide_v2_question_and_faq(browser, page, live_server, arc_campaign, organizer, volunteer):
     slug = arc_campaign.slug
     v1 = guide_version_publish(guide=arc_campaign.guide, body=V1, user=organizer)
     guide_acknowledge(user=volunteer, version=v1)
 
     # The organizer publishes v2, marked important.
-    _sign_in(page, live_server.url, organizer.email)
+    sign_in(page, live_server.url, organizer.email)
     page.goto(f"{live_server.url}/organize/{slug}/guide/")
     body = page.get_by_label("Guía (Markdown)")
     body.fill(V1 + "\n## Unidades\n\nConvierte millas a kilómetros solo si el original lo pide.\n")
@@ -43,7 +34,7 @@ def test_guide_v2_question_and_faq(browser, page, live_server, arc_campaign, org
     # The volunteer, who acknowledged v1, is sent to the guide and sees what changed.
     context = browser.new_context(locale="es-ES")
     volunteer_page = context.new_page()
-    _sign_in(volunteer_page, live_server.url, volunteer.email)
+    sign_in(volunteer_page, live_server.url, volunteer.email)
     volunteer_page.goto(f"{live_server.url}/campaigns/{slug}/annotate/")
     volunteer_page.wait_for_selector("text=La guía ha cambiado: lee las novedades")
     assert "/guide/" in volunteer_page.url

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from campaigns.demo import SAMPLE_DATA
 from campaigns.models import Campaign
-from tests.conftest import PASSWORD, UserFactory
-from tests.e2e.conftest import screenshot
+from campaigns.samples import SAMPLE_DATA
+from tests.e2e.pages import screenshot
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -236,24 +236,24 @@ def somos_command(environment: dict[str, str], *args: str) -> str:
 
 
 class SomosServer:
-    """The Somos ASGI site under daphne, as production runs it, in its own process."""
+    """The Somos ASGI site under uvicorn, as production runs it, in its own process."""
 
     def __init__(self, environment: dict[str, str]) -> None:
         self.environment = environment
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.home = Path(tempfile.mkdtemp(prefix="somos-faults-daphne-"))
-        self.log = self.home / "daphne.log"
+        self.home = Path(tempfile.mkdtemp(prefix="somos-faults-web-"))
+        self.log = self.home / "uvicorn.log"
         self._process: subprocess.Popen | None = None
         atexit.register(self.cleanup)
 
     def start(self) -> None:
-        """Start daphne and return once the login page answers."""
-        daphne = str(Path(sys.executable).with_name("daphne"))
+        """Start uvicorn (one worker, as the image runs each) once the login page answers."""
+        uvicorn = str(Path(sys.executable).with_name("uvicorn"))
         with self.log.open("ab") as output:
             self._process = subprocess.Popen(
-                [daphne, "-v", "1", "-b", "127.0.0.1", "-p", str(self.port),
-                 "somos_site.asgi:application"],
+                [uvicorn, "--host", "127.0.0.1", "--port", str(self.port), "--loop", "uvloop",
+                 "--http", "httptools", "--no-access-log", "somos_site.asgi:application"],
                 cwd=ROOT,
                 env=self.environment,
                 stdout=output,
@@ -264,12 +264,12 @@ class SomosServer:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
             if self._process.poll() is not None:
-                raise RuntimeError(f"daphne exited:\n{self.log_tail()}")
+                raise RuntimeError(f"uvicorn exited:\n{self.log_tail()}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{self.url}/accounts/login/", timeout=2).status_code == 200:
                     return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"daphne not ready:\n{self.log_tail()}")
+                raise RuntimeError(f"uvicorn not ready:\n{self.log_tail()}")
             time.sleep(0.2)
 
     def stop(self) -> None:

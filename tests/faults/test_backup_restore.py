@@ -19,14 +19,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from annotation.models import Response
+from annotation.recount import counters_recompute
 from annotation.services import response_save_draft, response_skip, response_submit
-from campaigns.demo import SAMPLE_DATA
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign, Record
+from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create, campaign_status_change, records_import
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
-from dashboards.recompute import counters_recompute
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 

@@ -21,17 +21,17 @@ from annotation.argilla import gateway
 from annotation.argilla.models import ArgillaDatasetLink, ArgillaSyncRun
 from annotation.argilla.sync import argilla_sync
 from annotation.models import Response
+from annotation.recount import counters_recompute
 from annotation.services import response_submit
 from annotation.tasks import argilla_sync_task
-from campaigns.demo import SAMPLE_DATA
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign, Record
+from campaigns.samples import SAMPLE_DATA
 from campaigns.services import records_import
 from dashboards.models import CampaignCounter
-from dashboards.recompute import counters_recompute
 from tests.argilla import conftest as argilla_fixtures
 from tests.argilla.conftest import ArgillaAs, wait_for
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 from tests.faults import celery_worker
 from tests.faults.celery_worker import VISIBILITY_TIMEOUT, Worker
 

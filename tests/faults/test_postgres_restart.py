@@ -126,7 +126,7 @@ async def _everyone_once(volunteers: list[Volunteer], *, together: bool) -> Coun
 
 @pytest.fixture(scope="module")
 def restart_site(private_postgres, private_redis):
-    """Somos under daphne on the private cluster, with volunteers signed in."""
+    """Somos under uvicorn on the private cluster, with volunteers signed in."""
     environment = somos_environment(
         database_url=private_postgres.database_create("somos"), redis_url=private_redis.url
     )

@@ -38,7 +38,7 @@ _campaigns = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def redis_down_site(django_db_setup, private_redis):
-    """Somos under daphne on the test database and the private Redis, linked to Argilla.
+    """Somos under uvicorn on the test database and the private Redis, linked to Argilla.
 
     The Argilla address leads nowhere, and nothing needs it to: a linked campaign only
     makes each submit hand a push to Celery, whose broker is the Redis that goes down.

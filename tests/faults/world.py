@@ -25,9 +25,9 @@ def world_build(*, volunteers: int, slug: str = SLUG, overlap: int = 3) -> dict:
     )
     from django.contrib.sessions.backends.db import SessionStore
 
-    from campaigns.demo import SAMPLE_DATA
     from campaigns.importers.sources import Source
     from campaigns.models import Campaign
+    from campaigns.samples import SAMPLE_DATA
     from campaigns.services import campaign_create, campaign_status_change, records_import
 
     campaign = campaign_create(slug=slug, name="Faults", preset="okapi_arc", overlap=overlap)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from somos_site.accounts.adapters import huggingface_account_linked
 from somos_site.accounts.models import Profile
-from tests.conftest import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,21 +120,25 @@ def test_huggingface_login_fills_the_profile(settings):
     assert profile.display_name == "Ana"
 
 
-def test_signed_in_user_is_reloaded_when_deactivated(client, volunteer):
-    # Users are kept a few seconds per process; a save in this process is seen at once.
+def test_signed_in_user_is_reloaded_when_deactivated(
+    client, volunteer, django_capture_on_commit_callbacks
+):
+    # Users are kept a few seconds per process; a save in this process is seen once it commits.
     client.force_login(volunteer)
     page = reverse("my_contributions")
     assert client.get(page).status_code == 200
     assert client.get(page).status_code == 200
-    volunteer.is_active = False
-    volunteer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        volunteer.is_active = False
+        volunteer.save()
     assert client.get(page).status_code == 302
 
 
-def test_password_change_ends_other_sessions(client, volunteer):
+def test_password_change_ends_other_sessions(client, volunteer, django_capture_on_commit_callbacks):
     client.force_login(volunteer)
     page = reverse("my_contributions")
     assert client.get(page).status_code == 200
-    volunteer.set_password("a-brand-new-password-42")
-    volunteer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        volunteer.set_password("a-brand-new-password-42")
+        volunteer.save()
     assert client.get(page).status_code == 302

@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from annotation.models import Response
-from campaigns.models import Campaign, LeaderboardDataset, Record
+from campaigns.models import Campaign, Record
 from guides.models import GuideVersion
+from leaderboard.models import LeaderboardDataset
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_demo_loads_users_campaigns_and_registry(capsys):
     arc = Campaign.objects.get(slug="arc-c-es-demo")
     assert arc.status == Campaign.Status.ACTIVE
     assert arc.counter.records_total == 25
-    assert arc.target_leaderboard.name == "ARC-C_es"
+    assert arc.leaderboard_target.dataset.name == "ARC-C_es"
     assert Campaign.objects.get(slug="mmlu-es-demo").counter.records_total == 35
     assert LeaderboardDataset.objects.count() == 22
     catalan = LeaderboardDataset.objects.get(name="XQUAD_ca")

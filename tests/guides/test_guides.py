@@ -6,9 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from annotation.services import response_submit
 from guides.models import GuideQuestion
-from guides.selectors import acknowledgement_needed, version_stats
+from guides.selectors import acknowledgement_needed, questions_per_version
 from guides.services import (
     guide_acknowledge,
     guide_draft_publish,
@@ -22,13 +21,6 @@ from guides.services import (
 from somos_site.accounts.services import profile_update
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def guide(arc_campaign, organizer):
-    guide = arc_campaign.guide
-    guide_version_publish(guide=guide, body="## Reglas\n\nUna.", user=organizer)
-    return guide
 
 
 def test_acknowledgement_needed_first_then_only_for_important_versions(guide, volunteer, organizer):
@@ -66,11 +58,14 @@ def test_drafts_are_invisible_until_published(client, guide, organizer, voluntee
     assert "Una." in old
 
 
-def test_annotating_waits_for_the_guide(client, guide, volunteer):
+def test_annotating_waits_for_the_guide(
+    client, guide, volunteer, django_capture_on_commit_callbacks
+):
     client.force_login(volunteer)
     response = client.get(reverse("annotate", args=[guide.campaign.slug]))
     assert response.status_code == 302 and "/guide/" in response["Location"]
-    client.post(reverse("guide_acknowledge", args=[guide.campaign.slug]), {"version": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("guide_acknowledge", args=[guide.campaign.slug]), {"version": 1})
     assert client.get(reverse("annotate", args=[guide.campaign.slug])).status_code == 200
 
 
@@ -98,14 +93,15 @@ def test_question_answer_emails_the_asker_who_opted_in(
     assert "Como en el original." in mail.outbox[0].body
 
 
-def test_version_stats_count_questions_and_disputes(guide, volunteer):
-    guide_acknowledge(user=volunteer, version=guide.versions.get(number=1))
-    response_submit(
-        record=guide.campaign.records.first(), user=volunteer, values={"verdict": "correct"}
-    )
+def test_questions_per_version_counts_questions_asked_against_each(guide, volunteer, organizer):
     question_ask(guide=guide, user=volunteer, text="Duda")
-    (stats,) = version_stats(guide=guide)
-    assert (stats.questions, stats.records_answered, stats.records_disputed) == (1, 1, 0)
+    guide_version_publish(guide=guide, body="## Reglas\n\nDos.", user=organizer)
+    question_ask(guide=guide, user=volunteer, text="Otra")
+    question_ask(guide=guide, user=volunteer, text="Y otra")
+    assert [(version.number, asked) for version, asked in questions_per_version(guide=guide)] == [
+        (2, 2),
+        (1, 1),
+    ]
 
 
 def test_guide_pages_are_for_organizers_only(client, guide, volunteer):

@@ -47,19 +47,12 @@ from annotation.argilla.models import (
     WebhookDelivery,
 )
 from annotation.services import response_submit
-from campaigns.demo import SAMPLE_DATA
-from campaigns.importers.sources import Source
-from campaigns.models import Campaign, LeaderboardDataset, Record
-from campaigns.services import (
-    campaign_create,
-    campaign_settings_update,
-    campaign_status_change,
-    leaderboard_registry_seed,
-    records_import,
-)
+from campaigns.models import Campaign, Record
 from guides.services import guide_acknowledge, guide_version_publish, question_ask
+from leaderboard.models import LeaderboardDataset
+from leaderboard.services import campaign_target_set, leaderboard_registry_seed
 from somos_site.accounts.services import profile_get_or_create
-from tests.conftest import UserFactory
+from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = pytest.mark.django_db
 
@@ -417,11 +410,18 @@ PROJECT_CASES = [
         "/organize/{slug}/agreement/",
         organizers(OK),
     ),
-    action(
+    Case(
         "organize/<slug:slug>/export/",
         "campaign_export",
         "/organize/{slug}/export/",
-        organizers(OK),
+        get=organizers(OK),
+        post=organizers(OK),
+    ),
+    action(
+        "organize/<slug:slug>/export/target/",
+        "campaign_export_target",
+        "/organize/{slug}/export/target/",
+        organizers(MOVED),
     ),
     page("leaderboard/", "leaderboard_registry", "/leaderboard/", everyone(OK)),
     page(
@@ -839,19 +839,9 @@ class World:
 def _campaign(
     slug: str, *, organizer, records: bool = False, launch: bool = True, public: bool = True
 ) -> Campaign:
-    campaign = campaign_create(
-        slug=slug, name=slug.title(), preset="okapi_arc", organizers=[organizer]
+    campaign = arc_campaign_build(
+        slug=slug, organizers=[organizer], records=records, launch=launch, public=public
     )
-    if records:
-        records_import(
-            campaign=campaign,
-            source=Source(path=SAMPLE_DATA / "arc_challenge_validation_en.jsonl"),
-            translation=Source(path=SAMPLE_DATA / "okapi_arc_challenge_validation_es.jsonl"),
-        )
-    if launch:
-        campaign = campaign_status_change(campaign=campaign, status=Campaign.Status.ACTIVE)
-    if not public:
-        campaign = campaign_settings_update(campaign=campaign, is_public=False)
     for body in ("## Reglas\n\nUna.", "## Reglas\n\nUna. Dos."):
         guide_version_publish(guide=campaign.guide, body=body, user=organizer)
     return campaign
@@ -918,6 +908,7 @@ def _world_build() -> World:
     WebhookDelivery.objects.create(
         message_id="msg_authz", event="response.created", status=WebhookDelivery.Status.IGNORED
     )
+    campaign_target_set(campaign=active, dataset=LeaderboardDataset.objects.get(name="ARC-C_es"))
     _admin_rows(someone)
 
     ids: dict[str, object] = {

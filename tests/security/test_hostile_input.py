@@ -34,15 +34,15 @@ from standardwebhooks import Webhook
 from annotation.argilla.models import ArgillaDatasetLink, ArgillaWebhook, WebhookDelivery
 from annotation.models import Response
 from annotation.services import response_submit
-from campaigns.export.services import campaign_export
-from campaigns.export.spreadsheet import cell_neutralise
 from campaigns.importers.sources import Source, source_rows
 from campaigns.models import Campaign, ImportRun, Record
 from campaigns.services import campaign_create
 from dashboards.groups import campaign_progress_group
+from leaderboard.export.services import campaign_export
+from leaderboard.export.spreadsheet import cell_neutralise
 from somos_site.accounts.models import Profile
 from somos_site.asgi import application
-from tests.conftest import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -507,6 +507,9 @@ async def _junk_then_broadcast(slug: str) -> tuple[bool, dict]:
     connected, _ = await viewer.connect()
     assert connected
     await viewer.receive_json_from(timeout=5)
+    # The campaign's import may still be telling viewers about itself: let that pass first.
+    while not await viewer.receive_nothing(timeout=0.5):
+        await viewer.receive_json_from(timeout=1)
     await viewer.send_to(text_data="not json at all {")
     await viewer.send_to(bytes_data=b"\x00\xff\xfe binary")
     await viewer.send_to(text_data='{"type": "progress.update", "progress": {"forged": true}}')

@@ -17,9 +17,8 @@ from django.urls import reverse
 from annotation.models import Response
 from guides.models import GuideQuestion
 from guides.services import guide_version_publish
-from somos_site import cache as somos_cache
 from somos_site.ratelimit import rate_limit_hit, rate_limited, rates_for
-from tests.conftest import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -229,8 +228,6 @@ def redis_down(settings):
         }
     }
     yield
-    # The outage back-off is process-wide: end it, or later tests would run without a cache.
-    somos_cache._Outage.until = 0.0
 
 
 def test_rate_limited_lets_requests_through_while_redis_is_down(redis_down):

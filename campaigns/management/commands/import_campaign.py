@@ -15,7 +15,6 @@ from campaigns.importers.records import ImportRejected
 from campaigns.importers.sources import FORMATS, HUB_PREFIX, Source
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, records_import
-from dashboards.models import CampaignCounter
 
 
 class Command(BaseCommand):
@@ -99,9 +98,7 @@ class Command(BaseCommand):
             ) from None
         seconds = time.perf_counter() - started
         written = run.records_created + run.records_updated
-        total = CampaignCounter.objects.values_list("records_total", flat=True).get(
-            campaign=campaign
-        )
+        total = campaign.records.count()
         self.stdout.write(
             self.style.SUCCESS(
                 _(

@@ -1,0 +1,233 @@
+"""Store consensus: settle a record when its answers change, record a reviewer's decision;
+the validated/disputed and agreement counters move in the same transaction (dashboards.counters,
+in its lock order: the record row, the response rows, the contributor counters, the campaign's).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from annotation.consensus.rule import (
+    CORRECT,
+    RULE,
+    RULE_VERSION,
+    VERDICT,
+    Outcome,
+    consensus_rule,
+    text_normalise,
+)
+from annotation.models import Consensus, Response
+from campaigns.models import Campaign, Record
+from dashboards.counters import consensus_move
+
+
+class ReviewRejected(ValueError):
+    """A reviewer's decision that cannot be recorded; the message says why."""
+
+
+def settled_checks(consensus: Consensus | None) -> dict[int, bool]:
+    """Return, per contributor of a settled record, whether their verdict matches it."""
+    if consensus is None or consensus.status != Consensus.Status.VALIDATED:
+        return {}
+    return _checks(consensus.inputs, consensus.verdict)
+
+
+def _checks(inputs: Mapping, verdict: str) -> dict[int, bool]:
+    return {
+        answer["user"]: answer["values"].get(VERDICT) == verdict
+        for answer in inputs.get("answers", ())
+    }
+
+
+def submitted_answers(*, record: Record) -> list[tuple[int, int, dict]]:
+    """The record's submitted answers as (response id, user id, values), oldest first."""
+    return list(
+        Response.objects.filter(record=record, status=Response.Status.SUBMITTED)
+        .order_by("id")
+        .values_list("id", "user_id", "values")
+    )
+
+
+def consensus_settle(
+    *,
+    record: Record,
+    answers: list[tuple[int, int, dict]] | None = None,
+    counters_locked: bool = False,
+) -> bool:
+    """Settle the record again from its submitted answers; say whether the campaign's figures moved.
+
+    A record at the campaign's overlap is settled by the rule; one that fell back below it
+    (an answer withdrawn) loses its consensus. A reviewer's decision stays as it is. Runs
+    inside the transaction that holds the record's row lock, before that transaction moves the
+    campaign's counter; live viewers hear of it from that move. A caller that already read the
+    answers (submitted_answers) and locked their contributor counters says so, sparing the same
+    statements twice.
+    """
+    current = Consensus.objects.select_for_update().filter(record=record).first()
+    if current is not None and current.reviewed:
+        return False
+    if record.status == Record.Status.PENDING:
+        if current is None:
+            return False
+        current.delete()
+        return _counters_move(
+            record=record,
+            statuses=Counter({current.status: -1}),
+            before=settled_checks(current),
+            after={},
+            counters_locked=counters_locked,
+        )
+    rows = submitted_answers(record=record) if answers is None else answers
+    if not rows:
+        return False
+    translations = {piece["name"]: piece["translation"] for piece in record.fields}
+    outcome = consensus_rule(translations=translations, answers=[row[2] for row in rows])
+    statuses: Counter[str] = Counter({outcome.status: 1})
+    if current is not None:
+        statuses[current.status] -= 1
+    before = settled_checks(current)
+    consensus = current or Consensus(record=record)
+    fill(consensus, outcome, snapshot(outcome, translations, rows), timezone.now())
+    consensus.decided_by = None
+    consensus.save()
+    if record.status != outcome.status:
+        record.status = outcome.status
+        record.save(update_fields=["status", "updated_at"])
+    return _counters_move(
+        record=record,
+        statuses=statuses,
+        before=before,
+        after=settled_checks(consensus),
+        counters_locked=counters_locked,
+    )
+
+
+def _counters_move(
+    *,
+    record: Record,
+    statuses: Mapping[str, int],
+    before: Mapping[int, bool],
+    after: Mapping[int, bool],
+    counters_locked: bool,
+) -> bool:
+    return consensus_move(
+        campaign_id=record.campaign_id,
+        validated=statuses.get(Consensus.Status.VALIDATED, 0),
+        disputed=statuses.get(Consensus.Status.DISPUTED, 0),
+        checks=_deltas(before, after),
+        contributors_locked=counters_locked,
+        broadcast=False,
+    )
+
+
+@transaction.atomic
+def consensus_decide(
+    *,
+    record: Record,
+    reviewer: AbstractBaseUser,
+    verdict: str,
+    pieces: Mapping[str, str],
+    note: str = "",
+) -> Consensus:
+    """Settle a disputed record with a reviewer's verdict and final text; the decision is final."""
+    record = Record.objects.select_for_update().select_related("campaign").get(pk=record.pk)
+    consensus = Consensus.objects.select_for_update().filter(record=record).first()
+    if consensus is not None and consensus.reviewed:
+        raise ReviewRejected(_("A reviewer already decided this record; the decision is final."))
+    if record.status != Record.Status.DISPUTED or consensus is None:
+        raise ReviewRejected(_("Only disputed records are decided in review."))
+    allowed = _verdict_options(record.campaign)
+    if verdict not in allowed:
+        raise ReviewRejected(_("Choose one of the offered verdicts."))
+    translations = {piece["name"]: piece["translation"] for piece in record.fields}
+    final: dict[str, str] = {}
+    for name in translations:
+        text = unicodedata.normalize("NFC", str(pieces.get(name) or "")).strip()
+        if not text:
+            raise ReviewRejected(_("Give a final text for every piece."))
+        final[name] = text
+    if verdict == CORRECT and any(
+        text_normalise(final[name]) != text_normalise(machine)
+        for name, machine in translations.items()
+    ):
+        raise ReviewRejected(
+            _(
+                "A correct translation keeps the machine translation; choose another verdict"
+                " to change the text."
+            )
+        )
+    consensus.verdict = verdict
+    consensus.pieces = final
+    consensus.status = Consensus.Status.VALIDATED
+    consensus.reviewed = True
+    consensus.decided_by = reviewer
+    consensus.decided_at = timezone.now()
+    consensus.note = note.strip()
+    consensus.save()
+    record.status = Record.Status.VALIDATED
+    record.save(update_fields=["status", "updated_at"])
+    consensus_move(
+        campaign_id=record.campaign_id,
+        validated=1,
+        disputed=-1,
+        checks=_deltas({}, settled_checks(consensus)),
+    )
+    return consensus
+
+
+def snapshot(
+    outcome: Outcome,
+    translations: Mapping[str, str] | None,
+    rows: Iterable[tuple[int, int, dict]],
+) -> dict:
+    """Return the snapshot the rule read: the answers, and the translations it compared.
+
+    Translations are compared only when the majority asks for fixes; otherwise they are
+    the final text (a correct majority) or do not matter (a split verdict).
+    """
+    inputs: dict = {
+        "answers": [
+            {"response": response_id, "user": user_id, "values": values}
+            for response_id, user_id, values in rows
+        ]
+    }
+    if outcome.verdict and outcome.verdict != CORRECT and translations is not None:
+        inputs["translations"] = dict(translations)
+    return inputs
+
+
+def fill(consensus: Consensus, outcome: Outcome, inputs: dict, at: datetime) -> None:
+    """Put the rule's outcome and its inputs on a consensus row (unsaved)."""
+    consensus.rule = RULE
+    consensus.rule_version = RULE_VERSION
+    consensus.inputs = inputs
+    consensus.verdict = outcome.verdict
+    consensus.pieces = outcome.pieces
+    consensus.agreement = outcome.agreement
+    consensus.status = outcome.status
+    consensus.reason = outcome.reason
+    consensus.decided_at = at
+
+
+def _verdict_options(campaign: Campaign) -> list[str]:
+    question = campaign.questions.filter(name=VERDICT).first()
+    return [option["value"] for option in question.options] if question else []
+
+
+def _deltas(before: Mapping[int, bool], after: Mapping[int, bool]) -> dict[int, tuple[int, int]]:
+    """Return each contributor's change of (agreements, checks) between two settlements."""
+    deltas = {}
+    for user in before.keys() | after.keys():
+        agreements = int(after.get(user, False)) - int(before.get(user, False))
+        checks = int(user in after) - int(user in before)
+        if agreements or checks:
+            deltas[user] = (agreements, checks)
+    return deltas

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from leaderboard import views
+
+urlpatterns = [
+    path("leaderboard/", views.leaderboard_registry, name="leaderboard_registry"),
+    path("leaderboard/<slug:slug>/", views.leaderboard_dataset, name="leaderboard_dataset"),
+    path("organize/<slug:slug>/export/", views.campaign_export_page, name="campaign_export"),
+    path(
+        "organize/<slug:slug>/export/target/",
+        views.campaign_export_target,
+        name="campaign_export_target",
+    ),
+]

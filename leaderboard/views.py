@@ -1,0 +1,144 @@
+"""The leaderboard dataset registry (public) and the organizers' export page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaigns.access import may_see, organizer_required
+from campaigns.models import Campaign
+from leaderboard.export.services import (
+    INCLUDE_CHOICES,
+    ExportError,
+    campaign_export,
+    export_zip,
+)
+from leaderboard.forms import CampaignTargetForm
+from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
+from leaderboard.services import campaign_target_set
+
+
+def _versions() -> Prefetch:
+    return Prefetch(
+        "versions",
+        queryset=LeaderboardDatasetVersion.objects.select_related("campaign").order_by("-number"),
+    )
+
+
+def _public_version(version: LeaderboardDatasetVersion) -> dict:
+    """Return what anyone may see of a version: no server paths, no private campaigns."""
+    campaign = version.campaign
+    public = campaign is not None and may_see(None, campaign)
+    return {
+        "number": version.number,
+        "created_at": version.created_at,
+        "records": version.records,
+        "records_validated": version.records_validated,
+        "records_total": version.records_total,
+        "percent": round(100 * version.coverage),
+        "include": version.include,
+        "campaign": campaign if public else None,
+        "url": version.location if version.location.startswith("https://") else "",
+    }
+
+
+@require_GET
+def leaderboard_registry(request: HttpRequest) -> HttpResponse:
+    """Anyone: every leaderboard dataset with its latest version's coverage."""
+    datasets = LeaderboardDataset.objects.prefetch_related(_versions()).order_by("name")
+    rows = []
+    for dataset in datasets:
+        versions = list(dataset.versions.all())
+        rows.append(
+            {"dataset": dataset, "latest": _public_version(versions[0]) if versions else None}
+        )
+    return render(request, "leaderboard/index.html", {"rows": rows})
+
+
+@require_GET
+def leaderboard_dataset(request: HttpRequest, slug: str) -> HttpResponse:
+    """Anyone: one leaderboard dataset and every version exported to it."""
+    dataset = get_object_or_404(LeaderboardDataset.objects.prefetch_related(_versions()), slug=slug)
+    versions = [_public_version(version) for version in dataset.versions.all()]
+    feeding = [
+        target.campaign
+        for target in CampaignTarget.objects.filter(dataset=dataset)
+        .select_related("campaign")
+        .order_by("campaign__name")
+        if may_see(None, target.campaign)
+    ]
+    return render(
+        request,
+        "leaderboard/dataset.html",
+        {
+            "dataset": dataset,
+            "versions": versions,
+            "latest": versions[0] if versions else None,
+            "campaigns": feeding,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@organizer_required
+def campaign_export_page(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: the leaderboard dataset the campaign feeds, its exports, and a new one.
+
+    A POST exports now into MEDIA_ROOT/exports/<slug>/ and downloads it as a zip.
+    """
+    if request.method == "POST":
+        return _export_download(request, campaign)
+    target = CampaignTarget.objects.filter(campaign=campaign).first()
+    return render(
+        request,
+        "leaderboard/export.html",
+        {
+            "campaign": campaign,
+            "target_form": CampaignTargetForm(initial={"dataset": target and target.dataset_id}),
+            "include_choices": INCLUDE_CHOICES,
+            "versions": LeaderboardDatasetVersion.objects.filter(campaign=campaign)
+            .select_related("dataset", "created_by")
+            .order_by("-created_at")[:20],
+        },
+    )
+
+
+def _export_download(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    include = request.POST.get("include", INCLUDE_CHOICES[0])
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+    folder = Path(settings.MEDIA_ROOT) / "exports" / campaign.slug / stamp
+    try:
+        result = campaign_export(
+            campaign=campaign, folder=folder, include=include, user=request.user
+        )
+    except ExportError as error:
+        messages.error(request, str(error))
+        return redirect("campaign_export", slug=campaign.slug)
+    archive = export_zip(folder=folder)
+    return FileResponse(
+        archive.open("rb"),
+        as_attachment=True,
+        filename=f"{campaign.slug}-v{result.version.number}.zip",
+    )
+
+
+@require_POST
+@organizer_required
+def campaign_export_target(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    """Organizers: choose the leaderboard dataset the campaign's exports become versions of."""
+    form = CampaignTargetForm(request.POST)
+    if form.is_valid():
+        campaign_target_set(campaign=campaign, dataset=form.cleaned_data["dataset"])
+        messages.success(request, _("Leaderboard dataset saved."))
+    else:
+        for error in form.errors.get("dataset", []):
+            messages.error(request, error)
+    return redirect("campaign_export", slug=campaign.slug)

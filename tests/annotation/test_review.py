@@ -1,0 +1,160 @@
+"""Review pages: who may use them, answers side by side, the decision recorded and final;
+the organizers' agreement page and export button; the public leaderboard registry."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from annotation.services import response_submit
+from campaigns.models import Record
+from dashboards.models import CampaignCounter
+from leaderboard.export.services import campaign_export
+from leaderboard.services import leaderboard_registry_seed
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer(arc_campaign):
+    user = UserFactory()
+    arc_campaign.reviewers.add(user)
+    return user
+
+
+@pytest.fixture
+def disputed(arc_campaign):
+    """A record whose two answers disagree on the question's translation."""
+    record = arc_campaign.records.order_by("id").first()
+    response_submit(
+        record=record,
+        user=UserFactory(),
+        values={"verdict": "minor_fixes", "question_corrected": "Primera corrección"},
+    )
+    response_submit(
+        record=record,
+        user=UserFactory(),
+        values={"verdict": "minor_fixes", "question_corrected": "Segunda corrección"},
+    )
+    record.refresh_from_db()
+    assert record.status == Record.Status.DISPUTED
+    return record
+
+
+def _queue(campaign):
+    return reverse("campaign_review_queue", args=[campaign.slug])
+
+
+def _record_url(record):
+    return reverse("campaign_review_record", args=[record.campaign.slug, record.pk])
+
+
+def test_review_queue_is_for_reviewers_organizers_and_staff(
+    client, arc_campaign, disputed, reviewer, organizer, volunteer
+):
+    assert client.get(_queue(arc_campaign)).status_code == 302
+    client.force_login(volunteer)
+    assert client.get(_queue(arc_campaign)).status_code == 404
+    assert client.get(_record_url(disputed)).status_code == 404
+    assert client.post(_record_url(disputed), {"verdict": "correct"}).status_code == 404
+    staff = UserFactory(is_staff=True)
+    for user in (reviewer, organizer, staff):
+        client.force_login(user)
+        page = client.get(_queue(arc_campaign))
+        assert page.status_code == 200
+        assert disputed.external_id in page.content.decode()
+
+
+def test_review_record_shows_every_answer_side_by_side(client, disputed, reviewer):
+    client.force_login(reviewer)
+    page = client.get(_record_url(disputed)).content.decode()
+    assert "Primera corrección" in page and "Segunda corrección" in page
+    assert disputed.fields[0]["source"] in page
+    assert 'value="__custom__"' in page
+
+
+def test_review_decision_is_recorded_and_final(client, arc_campaign, disputed, reviewer):
+    client.force_login(reviewer)
+    data = {f"piece-{piece['name']}": piece["translation"] for piece in disputed.fields[1:]}
+    data.update(
+        {
+            "verdict": "minor_fixes",
+            "piece-question": "__custom__",
+            "piece-question-custom": "Corrección del revisor",
+            "note": "Ninguna de las dos era exacta.",
+        }
+    )
+    response = client.post(_record_url(disputed), data)
+    assert response.status_code == 302
+    disputed.refresh_from_db()
+    consensus = disputed.consensus
+    assert disputed.status == Record.Status.VALIDATED
+    assert consensus.reviewed and consensus.decided_by == reviewer
+    assert consensus.pieces["question"] == "Corrección del revisor"
+    assert consensus.note == "Ninguna de las dos era exacta."
+    assert CampaignCounter.objects.get(campaign=arc_campaign).records_disputed == 0
+
+    data["piece-question"] = "Primera corrección"
+    client.post(_record_url(disputed), data)
+    consensus.refresh_from_db()
+    assert consensus.pieces["question"] == "Corrección del revisor"
+    assert "Corrección del revisor" in client.get(_record_url(disputed)).content.decode()
+
+
+def test_review_decision_with_a_missing_piece_changes_nothing(client, disputed, reviewer):
+    client.force_login(reviewer)
+    response = client.post(_record_url(disputed), {"verdict": "minor_fixes"})
+    assert response.status_code == 302
+    disputed.refresh_from_db()
+    assert disputed.status == Record.Status.DISPUTED
+    assert not disputed.consensus.reviewed
+
+
+def test_agreement_page_is_for_organizers_only(client, arc_campaign, disputed, reviewer, organizer):
+    url = reverse("campaign_agreement", args=[arc_campaign.slug])
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 404
+    client.force_login(organizer)
+    assert client.get(url).status_code == 200
+
+
+def test_export_button_downloads_a_zip_for_organizers(
+    client, arc_campaign, disputed, reviewer, organizer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("campaign_export", args=[arc_campaign.slug])
+    client.force_login(reviewer)
+    assert client.post(url).status_code == 404
+    client.force_login(organizer)
+    manage = client.get(reverse("campaign_manage", args=[arc_campaign.slug])).content.decode()
+    assert url in manage and reverse("campaign_review_queue", args=[arc_campaign.slug]) in manage
+    response = client.post(url, {"include": "pending"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = set(archive.namelist())
+    assert {"README.md", "data/validation.parquet", "responses/train.parquet"} <= names
+    assert any(name.startswith("lm_eval/") for name in names)
+    assert (tmp_path / "exports" / arc_campaign.slug).is_dir()
+
+
+def test_leaderboard_registry_is_public_with_coverage(client, arc_campaign, organizer, tmp_path):
+    leaderboard_registry_seed()
+    client.force_login(organizer)
+    records = list(arc_campaign.records.order_by("id")[:5])
+    for record in records:
+        for _ in range(2):
+            response_submit(record=record, user=UserFactory(), values={"verdict": "correct"})
+    campaign_export(campaign=arc_campaign, folder=tmp_path / "out")
+    client.logout()
+    page = client.get(reverse("leaderboard_registry")).content.decode()
+    assert "ARC-C_es" in page and "caBREU" in page
+    assert "20%" in page
+    detail = client.get(reverse("leaderboard_dataset", args=["arc-c_es"]))
+    assert detail.status_code == 200
+    body = detail.content.decode()
+    assert "v1" in body and str(tmp_path) not in body
