@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from annotation.models import Response
+from campaigns.access import public_campaigns
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from campaigns.selectors import campaign_questions
@@ -51,7 +52,8 @@ def volunteer_record(
 def other_active_campaigns(*, campaign: Campaign, user: AbstractBaseUser) -> list[Campaign]:
     """Active public campaigns other than this one, to suggest when this one is done."""
     return list(
-        Campaign.objects.filter(status=Campaign.Status.ACTIVE, is_public=True)
+        public_campaigns()
+        .filter(status=Campaign.Status.ACTIVE)
         .exclude(pk=campaign.pk)
         .select_related("counter")
         .order_by("-launched_at")[:5]

@@ -32,7 +32,7 @@ from annotation.services import (
     response_submit,
 )
 from annotation.validation import ResponseInvalid
-from campaigns.access import can_organize
+from campaigns.access import may_see
 from campaigns.models import Campaign, Record
 from campaigns.selectors import active_campaign, campaign_questions
 from guides.selectors import must_acknowledge
@@ -46,7 +46,7 @@ def _active_campaign(slug: str, user) -> Campaign:
     # A campaign without a public dashboard is a closed run: only its organizers and staff
     # take part, and everyone else never learns it exists, as on its other pages.
     campaign = active_campaign(slug)
-    if campaign is None or not (campaign.is_public or can_organize(user, campaign)):
+    if campaign is None or not may_see(user, campaign):
         raise Http404
     return campaign
 

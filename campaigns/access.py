@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -16,11 +17,17 @@ def may_see(user, campaign: Campaign) -> bool:
     """Anyone for a public campaign past its draft; its organizers and staff for any other.
 
     The one rule every page, feed and chart of a campaign asks (a private campaign is a closed
-    run: only its organizers and staff see it or take part).
+    run: only its organizers and staff see it or take part). Lists of campaigns for everyone
+    start from public_campaigns(), the same rule as a query.
     """
     if campaign.is_public and campaign.status != Campaign.Status.DRAFT:
         return True
     return can_organize(user, campaign)
+
+
+def public_campaigns() -> QuerySet[Campaign]:
+    """The campaigns anyone may see: public ones past their draft."""
+    return Campaign.objects.filter(is_public=True).exclude(status=Campaign.Status.DRAFT)
 
 
 def can_create_campaigns(user) -> bool:

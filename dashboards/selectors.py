@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.access import may_see
+from campaigns.access import may_see, public_campaigns
 from campaigns.models import Campaign
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
 
@@ -33,7 +33,8 @@ def campaign_progress_visible_to(*, slug: str, user: object) -> bool:
 def campaigns_for_home() -> QuerySet[Campaign]:
     """Active public campaigns with their counters, newest first."""
     return (
-        Campaign.objects.filter(status=Campaign.Status.ACTIVE, is_public=True)
+        public_campaigns()
+        .filter(status=Campaign.Status.ACTIVE)
         .select_related("counter")
         .order_by("-launched_at", "-created_at")
     )
@@ -275,12 +276,7 @@ def personal_standing(*, campaign: Campaign, user) -> dict | None:
 
 def global_overview() -> dict:
     """Totals across public campaigns: people, records validated, each benchmark's coverage."""
-    campaigns = list(
-        Campaign.objects.filter(is_public=True)
-        .exclude(status=Campaign.Status.DRAFT)
-        .select_related("counter")
-        .order_by("name")
-    )
+    campaigns = list(public_campaigns().select_related("counter").order_by("name"))
     people = (
         ContributorCounter.objects.filter(campaign__in=campaigns, submitted__gt=0)
         .values("user_id")
