@@ -64,8 +64,9 @@ def values_columns(
 def spans_of(keys: Sequence[int]) -> dict[int, tuple[int, int]]:
     """Return where each key's run starts and ends in a column ordered by key."""
     count = len(keys)
-    starts = [index for index in range(1, count) if keys[index] != keys[index - 1]]
-    starts = [0, *starts] if count else []
+    if not count:
+        return {}
+    starts = [0, *(index for index in range(1, count) if keys[index] != keys[index - 1])]
     return {
         keys[start]: (start, end) for start, end in zip(starts, [*starts[1:], count], strict=True)
     }

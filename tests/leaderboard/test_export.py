@@ -362,3 +362,10 @@ def test_export_dibt_prompts_in_the_mpep_layout(people, tmp_path):
     assert [row["target"] for row in rows[1:]] == [[], []]
     assert json.loads(rows[0]["metadata"])["kind"] == "synthetic"
     assert not (folder / "lm_eval").exists()
+
+
+def test_export_before_any_answer_writes_every_record_pending(arc_campaign, tmp_path):
+    # A freshly imported campaign: no answers yet, so no consensus and no credits.
+    result = campaign_export(campaign=arc_campaign, folder=tmp_path / "out", include="pending")
+    assert result.splits == {"validation": 25}
+    assert (result.counts.validated, result.counts.responses, result.counts.waiting) == (0, 0, 25)
