@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -96,13 +97,17 @@ def campaign_export_page(request: HttpRequest, campaign: Campaign) -> HttpRespon
     """
     if request.method == "POST":
         return _export_download(request, campaign)
-    target = CampaignTarget.objects.filter(campaign=campaign).first()
+    target = CampaignTarget.objects.select_related("dataset").filter(campaign=campaign).first()
     return render(
         request,
         "leaderboard/export.html",
         {
             "campaign": campaign,
-            "target_form": CampaignTargetForm(initial={"dataset": target and target.dataset_id}),
+            "target": target,
+            # Which registry dataset an export becomes a version of is for staff to decide.
+            "target_form": CampaignTargetForm(initial={"dataset": target and target.dataset_id})
+            if request.user.is_staff
+            else None,
             "include_choices": INCLUDE_CHOICES,
             "versions": LeaderboardDatasetVersion.objects.filter(campaign=campaign)
             .select_related("dataset", "created_by")
@@ -133,7 +138,9 @@ def _export_download(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 @require_POST
 @organizer_required
 def campaign_export_target(request: HttpRequest, campaign: Campaign) -> HttpResponse:
-    """Organizers: choose the leaderboard dataset the campaign's exports become versions of."""
+    """Staff: choose the leaderboard dataset the campaign's exports become versions of."""
+    if not request.user.is_staff:
+        raise PermissionDenied
     form = CampaignTargetForm(request.POST)
     if form.is_valid():
         campaign_target_set(campaign=campaign, dataset=form.cleaned_data["dataset"])

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
+from django_redis.pool import ConnectionFactory
 
 T = TypeVar("T")
 
@@ -77,6 +78,24 @@ def _forget_now(keys: tuple[str, ...]) -> None:
     for key in keys:
         _local.pop(key, None)
     cache.delete_many(list(keys))
+
+
+class SharedClientConnectionFactory(ConnectionFactory):
+    """django-redis's factory, handing out one Redis client per connection pool.
+
+    Django makes a cache object per thread and per async context, so under ASGI every request
+    got a new client over the shared pool; building one costs more than the GET it then sends.
+    A client is thread-safe (each command borrows a pooled connection), so one serves them all.
+    """
+
+    _clients: dict[int, Any] = {}
+
+    def get_connection(self, params: dict[str, Any]) -> Any:
+        pool = self.get_or_create_connection_pool(params)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = super().get_connection(params)
+        return client
 
 
 def forget_local_copies() -> None:

@@ -267,6 +267,7 @@ CACHES = (
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 2,
+                "CONNECTION_FACTORY": "somos_site.cache.SharedClientConnectionFactory",
             },
         }
     }

@@ -1,10 +1,7 @@
 """Review pages: who may use them, answers side by side, the decision recorded and final;
-the organizers' agreement page and export button; the public leaderboard registry."""
+the organizers' agreement page."""
 
 from __future__ import annotations
-
-import io
-import zipfile
 
 import pytest
 from django.urls import reverse
@@ -12,8 +9,6 @@ from django.urls import reverse
 from annotation.services import response_submit
 from campaigns.models import Record
 from dashboards.models import CampaignCounter
-from leaderboard.export.services import campaign_export
-from leaderboard.services import leaderboard_registry_seed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,41 +115,3 @@ def test_agreement_page_is_for_organizers_only(client, arc_campaign, disputed, r
     assert client.get(url).status_code == 404
     client.force_login(organizer)
     assert client.get(url).status_code == 200
-
-
-def test_export_button_downloads_a_zip_for_organizers(
-    client, arc_campaign, disputed, reviewer, organizer, settings, tmp_path
-):
-    settings.MEDIA_ROOT = tmp_path
-    url = reverse("campaign_export", args=[arc_campaign.slug])
-    client.force_login(reviewer)
-    assert client.post(url).status_code == 404
-    client.force_login(organizer)
-    manage = client.get(reverse("campaign_manage", args=[arc_campaign.slug])).content.decode()
-    assert url in manage and reverse("campaign_review_queue", args=[arc_campaign.slug]) in manage
-    response = client.post(url, {"include": "pending"})
-    assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment")
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    names = set(archive.namelist())
-    assert {"README.md", "data/validation.parquet", "responses/train.parquet"} <= names
-    assert any(name.startswith("lm_eval/") for name in names)
-    assert (tmp_path / "exports" / arc_campaign.slug).is_dir()
-
-
-def test_leaderboard_registry_is_public_with_coverage(client, arc_campaign, organizer, tmp_path):
-    leaderboard_registry_seed()
-    client.force_login(organizer)
-    records = list(arc_campaign.records.order_by("id")[:5])
-    for record in records:
-        for _ in range(2):
-            response_submit(record=record, user=UserFactory(), values={"verdict": "correct"})
-    campaign_export(campaign=arc_campaign, folder=tmp_path / "out")
-    client.logout()
-    page = client.get(reverse("leaderboard_registry")).content.decode()
-    assert "ARC-C_es" in page and "caBREU" in page
-    assert "20%" in page
-    detail = client.get(reverse("leaderboard_dataset", args=["arc-c_es"]))
-    assert detail.status_code == 200
-    body = detail.content.decode()
-    assert "v1" in body and str(tmp_path) not in body

@@ -421,7 +421,7 @@ PROJECT_CASES = [
         "organize/<slug:slug>/export/target/",
         "campaign_export_target",
         "/organize/{slug}/export/target/",
-        organizers(MOVED),
+        roles(LOGIN, HIDDEN, HIDDEN, DENIED, HIDDEN, MOVED),
     ),
     page("leaderboard/", "leaderboard_registry", "/leaderboard/", everyone(OK)),
     page(

@@ -1,0 +1,85 @@
+"""The organizers' export page and the public leaderboard registry."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from annotation.services import response_submit
+from leaderboard.export.services import campaign_export
+from leaderboard.models import CampaignTarget, LeaderboardDataset
+from leaderboard.services import leaderboard_registry_seed
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer(arc_campaign):
+    user = UserFactory()
+    arc_campaign.reviewers.add(user)
+    return user
+
+
+def test_export_button_downloads_a_zip_for_organizers(
+    client, arc_campaign, reviewer, organizer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("campaign_export", args=[arc_campaign.slug])
+    client.force_login(reviewer)
+    assert client.post(url).status_code == 404
+    client.force_login(organizer)
+    manage = client.get(reverse("campaign_manage", args=[arc_campaign.slug])).content.decode()
+    assert url in manage and reverse("campaign_review_queue", args=[arc_campaign.slug]) in manage
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"include": "pending"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = set(archive.namelist())
+    assert {"README.md", "data/validation.parquet", "responses/train.parquet"} <= names
+    assert any(name.startswith("lm_eval/") for name in names)
+    assert (tmp_path / "exports" / arc_campaign.slug).is_dir()
+    page = client.get(url).content.decode()
+    assert "v1" in page
+
+
+def test_export_page_leaves_the_choice_of_registry_dataset_to_staff(
+    client, arc_campaign, organizer
+):
+    leaderboard_registry_seed()
+    mmlu = LeaderboardDataset.objects.get(name="MMLU_es")
+    page = reverse("campaign_export", args=[arc_campaign.slug])
+    target = reverse("campaign_export_target", args=[arc_campaign.slug])
+    client.force_login(organizer)
+    assert 'name="dataset"' not in client.get(page).content.decode()
+    assert client.post(target, {"dataset": mmlu.pk}).status_code == 403
+    assert not CampaignTarget.objects.filter(campaign=arc_campaign).exists()
+
+    client.force_login(UserFactory(is_staff=True))
+    assert 'name="dataset"' in client.get(page).content.decode()
+    assert client.post(target, {"dataset": mmlu.pk}).status_code == 302
+    assert CampaignTarget.objects.get(campaign=arc_campaign).dataset == mmlu
+    assert client.post(target, {"dataset": "nope"}).status_code == 302
+    assert CampaignTarget.objects.get(campaign=arc_campaign).dataset == mmlu
+
+
+def test_leaderboard_registry_is_public_with_coverage(client, arc_campaign, organizer, tmp_path):
+    leaderboard_registry_seed()
+    client.force_login(organizer)
+    records = list(arc_campaign.records.order_by("id")[:5])
+    for record in records:
+        for _ in range(2):
+            response_submit(record=record, user=UserFactory(), values={"verdict": "correct"})
+    campaign_export(campaign=arc_campaign, folder=tmp_path / "out")
+    client.logout()
+    page = client.get(reverse("leaderboard_registry")).content.decode()
+    assert "ARC-C_es" in page and "caBREU" in page
+    assert "20%" in page
+    detail = client.get(reverse("leaderboard_dataset", args=["arc-c_es"]))
+    assert detail.status_code == 200
+    body = detail.content.decode()
+    assert "v1" in body and str(tmp_path) not in body
