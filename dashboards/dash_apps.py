@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 import plotly.graph_objects as go
@@ -56,12 +58,18 @@ def _layout(title: str) -> dict:
     }
 
 
+DAY_MS = 86_400_000
+
+
 def _daily_figure(campaign: Campaign) -> go.Figure:
     series = daily_series(campaign=campaign)
     days = [day.isoformat() for day, _count in series]
     counts = [count for _day, count in series]
     figure = go.Figure()
-    figure.add_bar(x=days, y=counts, name=_("Answers per day"), marker_color=BRAND)
+    # Bars a day wide at most: with one day Plotly would stretch the bar over the whole plot.
+    figure.add_bar(
+        x=days, y=counts, name=_("Answers per day"), marker_color=BRAND, width=0.8 * DAY_MS
+    )
     figure.add_scatter(
         x=days,
         y=list(accumulate(counts)),
@@ -72,9 +80,27 @@ def _daily_figure(campaign: Campaign) -> go.Figure:
     )
     figure.update_layout(
         **_layout(_("Answers per day")),
+        xaxis=_days_axis([day for day, _count in series]),
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
     )
     return figure
+
+
+def _days_axis(days: list[date]) -> dict:
+    """A date axis in whole days, half a day of room either side, at most ~10 ticks."""
+    if not days:
+        return {"type": "date"}
+    span = (days[-1] - days[0]).days + 1
+    return {
+        "type": "date",
+        "range": [
+            (datetime.combine(days[0], time()) - timedelta(hours=12)).isoformat(),
+            (datetime.combine(days[-1], time()) + timedelta(hours=12)).isoformat(),
+        ],
+        "tick0": days[0].isoformat(),
+        "dtick": DAY_MS * math.ceil(span / 10),
+        "tickformat": "%d/%m",
+    }
 
 
 def _country_figure(campaign: Campaign) -> go.Figure:

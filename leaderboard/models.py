@@ -49,6 +49,9 @@ class LeaderboardDatasetVersion(models.Model):
     include = models.CharField(_("records included"), max_length=12, default="validated")
     location = models.CharField(_("location"), max_length=500, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Shown in the public registry. Publishing to it is staff's decision: an organizer's
+    # export is a proposal until staff publish it.
+    published = models.BooleanField(_("published"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

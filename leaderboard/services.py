@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
 from campaigns.models import Campaign
 from leaderboard.export.layouts import Layout
-from leaderboard.models import CampaignTarget, LeaderboardDataset
+from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.registry import TABLE_5
 
 # Registry entries of the paper's Table 5 that a preset's campaign feeds by default.
@@ -44,11 +45,14 @@ def campaign_target_set(*, campaign: Campaign, dataset: LeaderboardDataset) -> C
 
 
 @transaction.atomic
-def campaign_target_ensure(*, campaign: Campaign, layout: Layout) -> LeaderboardDataset:
+def campaign_target_ensure(
+    *, campaign: Campaign, layout: Layout, user: AbstractBaseUser | None = None
+) -> LeaderboardDataset:
     """Return the dataset the campaign feeds, choosing one (or registering a new one) if unset.
 
     A preset's campaign feeds its benchmark's entry of Table 5; any other feeds the entry of
-    its own name, made on its first export.
+    its own name, made on its first export. Only staff and operators (user None) attach the
+    campaign to it for good; an organizer's export only proposes a version of it.
     """
     target = CampaignTarget.objects.select_related("dataset").filter(campaign=campaign).first()
     if target is not None:
@@ -70,5 +74,13 @@ def campaign_target_ensure(*, campaign: Campaign, layout: Layout) -> Leaderboard
             donor=layout.source,
             license=layout.license,
         )
-    campaign_target_set(campaign=campaign, dataset=dataset)
+    if user is None or user.is_staff:
+        campaign_target_set(campaign=campaign, dataset=dataset)
     return dataset
+
+
+def version_publish(*, version: LeaderboardDatasetVersion) -> LeaderboardDatasetVersion:
+    """Show an organizer's proposed version in the public registry (a staff decision)."""
+    version.published = True
+    version.save(update_fields=["published"])
+    return version

@@ -7,6 +7,11 @@ from leaderboard import views
 urlpatterns = [
     path("leaderboard/", views.leaderboard_registry, name="leaderboard_registry"),
     path("leaderboard/<slug:slug>/", views.leaderboard_dataset, name="leaderboard_dataset"),
+    path(
+        "leaderboard/<slug:slug>/versions/<int:number>/publish/",
+        views.leaderboard_version_publish,
+        name="leaderboard_version_publish",
+    ),
     path("organize/<slug:slug>/export/", views.campaign_export_page, name="campaign_export"),
     path(
         "organize/<slug:slug>/export/target/",

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,13 +25,16 @@ from leaderboard.export.services import (
 )
 from leaderboard.forms import CampaignTargetForm
 from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
-from leaderboard.services import campaign_target_set
+from leaderboard.registry import TABLE_5
+from leaderboard.services import campaign_target_set, version_publish
 
 
-def _versions() -> Prefetch:
+def _published_versions() -> Prefetch:
     return Prefetch(
         "versions",
-        queryset=LeaderboardDatasetVersion.objects.select_related("campaign").order_by("-number"),
+        queryset=LeaderboardDatasetVersion.objects.filter(published=True)
+        .select_related("campaign")
+        .order_by("-number"),
     )
 
 
@@ -53,8 +57,15 @@ def _public_version(version: LeaderboardDatasetVersion) -> dict:
 
 @require_GET
 def leaderboard_registry(request: HttpRequest) -> HttpResponse:
-    """Anyone: every leaderboard dataset with its latest version's coverage."""
-    datasets = LeaderboardDataset.objects.prefetch_related(_versions()).order_by("name")
+    """Anyone: the paper's datasets and those with a published version, with their coverage."""
+    datasets = (
+        LeaderboardDataset.objects.filter(
+            Q(name__in=[entry.name for entry in TABLE_5]) | Q(versions__published=True)
+        )
+        .distinct()
+        .prefetch_related(_published_versions())
+        .order_by("name")
+    )
     rows = []
     for dataset in datasets:
         versions = list(dataset.versions.all())
@@ -66,9 +77,18 @@ def leaderboard_registry(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def leaderboard_dataset(request: HttpRequest, slug: str) -> HttpResponse:
-    """Anyone: one leaderboard dataset and every version exported to it."""
-    dataset = get_object_or_404(LeaderboardDataset.objects.prefetch_related(_versions()), slug=slug)
+    """Anyone: one leaderboard dataset and its published versions; staff also see proposals."""
+    dataset = get_object_or_404(
+        LeaderboardDataset.objects.prefetch_related(_published_versions()), slug=slug
+    )
     versions = [_public_version(version) for version in dataset.versions.all()]
+    proposals = (
+        LeaderboardDatasetVersion.objects.filter(dataset=dataset, published=False)
+        .select_related("campaign", "created_by")
+        .order_by("-number")
+        if request.user.is_staff
+        else []
+    )
     feeding = [
         target.campaign
         for target in CampaignTarget.objects.filter(dataset=dataset)
@@ -84,8 +104,23 @@ def leaderboard_dataset(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": versions,
             "latest": versions[0] if versions else None,
             "campaigns": feeding,
+            "proposals": proposals,
         },
     )
+
+
+@require_POST
+@login_required
+def leaderboard_version_publish(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Staff: show an organizer's proposed version in the public registry."""
+    if not request.user.is_staff:
+        raise PermissionDenied
+    version = get_object_or_404(
+        LeaderboardDatasetVersion, dataset__slug=slug, number=number, published=False
+    )
+    version_publish(version=version)
+    messages.success(request, _("Version %(number)s published.") % {"number": number})
+    return redirect("leaderboard_dataset", slug=slug)
 
 
 @require_http_methods(["GET", "POST"])

@@ -148,6 +148,8 @@ def card_text(
             "",
             "## Evaluation",
             "",
+            "From the root of this dataset (the task names its files relative to it):",
+            "",
             "```",
             f"lm_eval --model hf --model_args pretrained=... --include_path lm_eval --tasks {task}",
             "```",

@@ -2,8 +2,9 @@
 
 Each task mirrors its okapi counterpart (`lm_eval/tasks/okapi/`: arc_multilingual,
 mmlu_multilingual, hellaswag_multilingual) but reads the exported JSON Lines files through
-`dataset_path: json` and `data_files`. Run it with
-`lm_eval --include_path <export>/lm_eval --tasks <task> ...`.
+`dataset_path: json` and `data_files`. The files are named relative to the export's root, which
+is where the harness resolves them from (its working directory): run it there, with
+`lm_eval --include_path lm_eval --tasks <task> ...`, and the unzipped export works on any machine.
 """
 
 from __future__ import annotations
@@ -87,14 +88,18 @@ def _split(splits: Mapping[str, str], *names: str) -> str:
 def harness_task_write(
     *, harness: str, task: str, folder: Path, data_files: Mapping[str, str], title: str
 ) -> Path:
-    """Write the task YAML (and the utils.py it needs) into folder; return the YAML's path."""
+    """Write the task YAML (and the utils.py it needs) into folder; return the YAML's path.
+
+    data_files: per split, a path relative to the export's root, or a URL (hf://…).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files = "".join(
         f"    {split}: {json.dumps(path)}\n" for split, path in sorted(data_files.items())
     )
     head = (
         f"# {title}: lm-evaluation-harness task written by Somos.\n"
-        f"# lm_eval --include_path {json.dumps(str(folder))} --tasks {task} ...\n"
+        "# Run from the export's root (data_files are relative to it):\n"
+        f"# lm_eval --include_path lm_eval --tasks {task} ...\n"
         f"task: {task}\n"
         "dataset_path: json\n"
         "dataset_name: null\n"

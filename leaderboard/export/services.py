@@ -114,12 +114,12 @@ def campaign_export(
     task = None
     if layout.harness:
         task = task_name(harness=layout.harness, slug=campaign.slug)
-        data = (folder / "data").resolve()
         harness_task_write(
             harness=layout.harness,
             task=task,
             folder=folder / "lm_eval",
-            data_files={split: str(data / f"{split}.jsonl") for split in splits},
+            # Relative to the export's root, so that the export runs wherever it is unzipped.
+            data_files={split: f"data/{split}.jsonl" for split in splits},
             title=campaign.name,
         )
     counts = ExportCounts(
@@ -133,7 +133,7 @@ def campaign_export(
         responses=len(responses["contributor"]),
         contributors=len(set(responses["contributor"])),
     )
-    leaderboard = campaign_target_ensure(campaign=campaign, layout=layout)
+    leaderboard = campaign_target_ensure(campaign=campaign, layout=layout, user=user)
     license_id = leaderboard.license or layout.license
     (folder / "README.md").write_text(
         card_text(
@@ -210,6 +210,8 @@ def _version_register(
         notes=_("Exported from the campaign %(name)s (%(include)s records).")
         % {"name": campaign.name, "include": include},
         created_by=user,
+        # Operators (the command line) and staff publish; an organizer proposes.
+        published=user is None or user.is_staff,
     )
     if hub_repo and dataset.hf_repo != hub_repo:
         dataset.hf_repo = hub_repo

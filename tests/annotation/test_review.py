@@ -115,3 +115,17 @@ def test_agreement_page_is_for_organizers_only(client, arc_campaign, disputed, r
     assert client.get(url).status_code == 404
     client.force_login(organizer)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("answers", [0, 1, 2])
+def test_review_and_agreement_pages_with_no_one_or_two_answers(
+    client, arc_campaign, organizer, answers
+):
+    record = arc_campaign.records.order_by("id").first()
+    for _ in range(answers):
+        response_submit(record=record, user=UserFactory(), values={"verdict": "correct"})
+    client.force_login(organizer)
+    assert client.get(_queue(arc_campaign)).status_code == 200
+    assert client.get(_record_url(record)).status_code == 200
+    agreement = reverse("campaign_agreement", args=[arc_campaign.slug])
+    assert client.get(agreement).status_code == 200

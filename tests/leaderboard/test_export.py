@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 
 import datasets
 import jinja2
@@ -93,7 +94,9 @@ def _campaign(slug: str, preset: str, source: str, translation: str | None = Non
     return campaign_status_change(campaign=campaign, status=Campaign.Status.ACTIVE)
 
 
-def test_export_arc_end_to_end_loads_in_the_harness_layout(arc_campaign, people, tmp_path):
+def test_export_arc_end_to_end_loads_in_the_harness_layout(
+    arc_campaign, people, tmp_path, monkeypatch
+):
     leaderboard_registry_seed()
     credited, private, plain, reviewer = people
     arc_campaign.reviewers.add(reviewer)
@@ -144,6 +147,12 @@ def test_export_arc_end_to_end_loads_in_the_harness_layout(arc_campaign, people,
         cache_dir=str(tmp_path / "cache"),
     )
     task = _task(folder)
+    # The export runs wherever it is unzipped: no path of this machine in the task, and the
+    # harness (run from the export's root) finds the files in a moved copy.
+    assert str(tmp_path) not in (folder / "lm_eval").joinpath(f"{result.task}.yaml").read_text()
+    elsewhere = tmp_path / "another-machine" / "export"
+    shutil.copytree(folder, elsewhere)
+    monkeypatch.chdir(elsewhere)
     as_harness_reads = datasets.load_dataset(
         task["dataset_path"], cache_dir=str(tmp_path / "cache"), **task["dataset_kwargs"]
     )
@@ -364,8 +373,27 @@ def test_export_dibt_prompts_in_the_mpep_layout(people, tmp_path):
     assert not (folder / "lm_eval").exists()
 
 
-def test_export_before_any_answer_writes_every_record_pending(arc_campaign, tmp_path):
-    # A freshly imported campaign: no answers yet, so no consensus and no credits.
-    result = campaign_export(campaign=arc_campaign, folder=tmp_path / "out", include="pending")
-    assert result.splits == {"validation": 25}
-    assert (result.counts.validated, result.counts.responses, result.counts.waiting) == (0, 0, 25)
+def _answered(campaign, state: str) -> None:
+    """Give the campaign no answer, one answer, or every answer its overlap asks for."""
+    records = list(campaign.records.order_by("id"))
+    if state == "one":
+        response_submit(record=records[0], user=UserFactory(), values={"verdict": "correct"})
+    elif state == "all":
+        people = [UserFactory() for _ in range(campaign.overlap)]
+        for record in records:
+            for person in people:
+                response_submit(record=record, user=person, values={"verdict": "correct"})
+
+
+@pytest.mark.parametrize(
+    ("state", "validated", "responses"), [("none", 0, 0), ("one", 0, 1), ("all", 25, 50)]
+)
+@pytest.mark.parametrize("include", ["validated", "pending"])
+def test_export_with_no_one_or_every_answer(
+    arc_campaign, tmp_path, state, validated, responses, include
+):
+    _answered(arc_campaign, state)
+    result = campaign_export(campaign=arc_campaign, folder=tmp_path / "out", include=include)
+    assert (result.counts.validated, result.counts.responses) == (validated, responses)
+    assert result.counts.exported == (25 if include == "pending" else validated)
+    assert sum(result.splits.values()) == result.counts.exported

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from annotation.services import response_submit
 from leaderboard.export.services import campaign_export
-from leaderboard.models import CampaignTarget, LeaderboardDataset
+from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.services import leaderboard_registry_seed
 from tests.factories import UserFactory
 
@@ -83,3 +83,29 @@ def test_leaderboard_registry_is_public_with_coverage(client, arc_campaign, orga
     assert detail.status_code == 200
     body = detail.content.decode()
     assert "v1" in body and str(tmp_path) not in body
+
+
+def test_organizers_export_is_a_proposal_until_staff_publish_it(
+    client, arc_campaign, organizer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    leaderboard_registry_seed()
+    client.force_login(organizer)
+    assert client.post(reverse("campaign_export", args=[arc_campaign.slug])).status_code == 200
+    version = LeaderboardDatasetVersion.objects.get(campaign=arc_campaign)
+    assert version.dataset.name == "ARC-C_es" and not version.published
+    # Proposing attaches nothing: which dataset a campaign feeds is staff's decision.
+    assert not CampaignTarget.objects.filter(campaign=arc_campaign).exists()
+    dataset_page = reverse("leaderboard_dataset", args=["arc-c_es"])
+    publish = reverse("leaderboard_version_publish", args=["arc-c_es", version.number])
+    client.logout()
+    assert "v1" not in client.get(dataset_page).content.decode()
+    client.force_login(organizer)
+    assert client.post(publish).status_code == 403
+
+    client.force_login(UserFactory(is_staff=True))
+    assert publish in client.get(dataset_page).content.decode()
+    assert client.post(publish).status_code == 302
+    client.logout()
+    assert "v1" in client.get(dataset_page).content.decode()
+    assert client.post(publish).status_code == 302  # to the login page: nothing to publish twice

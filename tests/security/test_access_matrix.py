@@ -49,7 +49,7 @@ from annotation.argilla.models import (
 from annotation.services import response_submit
 from campaigns.models import Campaign, Record
 from guides.services import guide_acknowledge, guide_version_publish, question_ask
-from leaderboard.models import LeaderboardDataset
+from leaderboard.models import LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.services import campaign_target_set, leaderboard_registry_seed
 from somos_site.accounts.services import profile_get_or_create
 from tests.factories import UserFactory, arc_campaign_build
@@ -429,6 +429,13 @@ PROJECT_CASES = [
         "leaderboard_dataset",
         "/leaderboard/{dataset}/",
         everyone(OK),
+    ),
+    # Publishing an organizer's proposed version is staff's decision.
+    action(
+        "leaderboard/<slug:slug>/versions/<int:number>/publish/",
+        "leaderboard_version_publish",
+        "/leaderboard/{proposed_dataset}/versions/{proposed_version}/publish/",
+        roles(LOGIN, DENIED, DENIED, DENIED, DENIED, MOVED),
     ),
     Case(
         "accounts/profile/",
@@ -908,7 +915,11 @@ def _world_build() -> World:
     WebhookDelivery.objects.create(
         message_id="msg_authz", event="response.created", status=WebhookDelivery.Status.IGNORED
     )
-    campaign_target_set(campaign=active, dataset=LeaderboardDataset.objects.get(name="ARC-C_es"))
+    arc_registry = LeaderboardDataset.objects.get(name="ARC-C_es")
+    campaign_target_set(campaign=active, dataset=arc_registry)
+    proposed = LeaderboardDatasetVersion.objects.create(
+        dataset=arc_registry, number=1, campaign=active, published=False
+    )
     _admin_rows(someone)
 
     ids: dict[str, object] = {
@@ -921,6 +932,8 @@ def _world_build() -> World:
         "disputed": third.pk,
         "question": question.pk,
         "dataset": LeaderboardDataset.objects.order_by("name").first().slug,
+        "proposed_dataset": arc_registry.slug,
+        "proposed_version": proposed.number,
         "campaign": active.pk,
         "campaign_type": ContentType.objects.get_for_model(Campaign).pk,
     }

@@ -1,0 +1,44 @@
+"""The dashboard's charts: answers per day drawn in whole days, however many days there are."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from annotation.services import response_submit
+from dashboards.dash_apps import DAY_MS, campaign_figures
+from dashboards.models import CampaignDay
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _daily(campaign):
+    daily, _map = campaign_figures(campaign.slug, None)
+    return daily
+
+
+def test_daily_chart_with_one_day_has_a_day_wide_bar_and_day_ticks(arc_campaign):
+    response_submit(
+        record=arc_campaign.records.first(), user=UserFactory(), values={"verdict": "correct"}
+    )
+    daily = _daily(arc_campaign)
+    assert daily.layout.xaxis.type == "date" and daily.layout.xaxis.dtick == DAY_MS
+    start, end = daily.layout.xaxis.range
+    today = timezone.now().date()
+    assert start.startswith(str(today - timedelta(days=1))) and "T12:00" in start
+    assert end.startswith(str(today)) and "T12:00" in end
+    assert daily.data[0].width == 0.8 * DAY_MS
+
+
+def test_daily_chart_over_two_months_keeps_about_ten_ticks(arc_campaign):
+    today = timezone.now().date()
+    CampaignDay.objects.bulk_create(
+        CampaignDay(campaign=arc_campaign, day=today - timedelta(days=n), submitted=n + 1)
+        for n in range(60)
+    )
+    daily = _daily(arc_campaign)
+    assert daily.layout.xaxis.dtick == 6 * DAY_MS
+    assert list(daily.data[0].y) == list(range(60, 0, -1))
