@@ -1,9 +1,14 @@
-"""Writes on answers: join, submit, draft, skip, withdraw. Counters move in the same transaction.
+"""Writes on answers: join, submit, draft, skip, discard, withdraw. Counters move with them.
 
-Every change to an answer goes through `_response_write` or `response_withdraw`, which lock the
-record, then the response, then move counters and consensus in the order that
-dashboards.counters writes at its top, and finally tell listeners (the Argilla sync) through
-annotation.signals.answer_saved.
+Every change to an answer goes through `_response_write` (submit, draft, skip) or
+`_response_unsubmit` (withdraw, and the discard of a submitted answer), which lock the record,
+then the response, then move counters and consensus in the order that dashboards.counters
+writes at its top; `_response_write` and the discard then tell listeners (the Argilla sync)
+through annotation.signals.answer_saved.
+
+Answers are refused on a campaign that is not active. `inactive_ok=True` lifts that for one
+caller only: an organizer's forced pull of answers given in Argilla meanwhile
+(`sync_argilla --pull --force`), since those answers were given and must not be lost.
 """
 
 from __future__ import annotations
@@ -46,9 +51,11 @@ class SubmitOutcome:
     changed: bool
 
 
-def campaign_join(*, campaign: Campaign, user: AbstractBaseUser) -> Participation:
+def campaign_join(
+    *, campaign: Campaign, user: AbstractBaseUser, inactive_ok: bool = False
+) -> Participation:
     """Make the user a participant of the campaign (again is fine)."""
-    if campaign.status != Campaign.Status.ACTIVE:
+    if campaign.status != Campaign.Status.ACTIVE and not inactive_ok:
         raise AnnotationClosed(_("This campaign is not taking volunteers now."))
     participation, _created = Participation.objects.get_or_create(campaign=campaign, user=user)
     return participation
@@ -61,6 +68,7 @@ def response_submit(
     values: Mapping[str, object],
     started_at: datetime | None = None,
     origin: str = Response.Origin.WEB,
+    inactive_ok: bool = False,
 ) -> SubmitOutcome:
     """Submit (or edit) the user's answer to the record; the same answer again changes nothing."""
     return _response_write(
@@ -70,6 +78,7 @@ def response_submit(
         status=Response.Status.SUBMITTED,
         started_at=started_at,
         origin=origin,
+        inactive_ok=inactive_ok,
     )
 
 
@@ -109,6 +118,7 @@ def _response_write(
     status: str,
     started_at: datetime | None,
     origin: str = Response.Origin.WEB,
+    inactive_ok: bool = False,
 ) -> SubmitOutcome:
     # Only the record's row: FOR UPDATE over the join would also lock the campaign's row,
     # which every submit and every foreign-key check on the campaign then queues behind.
@@ -124,8 +134,7 @@ def _response_write(
         .get(pk=record.pk)
     )
     campaign = record.campaign
-    if campaign.status != Campaign.Status.ACTIVE:
-        raise AnnotationClosed(_("This campaign is not taking answers now."))
+    _campaign_open_check(campaign, inactive_ok=inactive_ok)
     clean = response_values_clean(
         record=record,
         questions=campaign_questions(campaign),
@@ -198,6 +207,40 @@ def _response_write(
 
 
 @transaction.atomic
+def response_discard(
+    *,
+    record: Record,
+    user: AbstractBaseUser,
+    origin: str = Response.Origin.WEB,
+    inactive_ok: bool = False,
+) -> SubmitOutcome:
+    """Discard the user's answer; a submitted one stops counting exactly as if withdrawn.
+
+    Unlike a skip, a discard replaces a submitted answer: the record is settled again from
+    the answers left (or its consensus undone), the counters move back on the day the answer
+    had counted, and the submitted state is kept as a revision. The discard keeps no values.
+    """
+    record = _record_lock(record)
+    _campaign_open_check(record.campaign, inactive_ok=inactive_ok)
+    response = Response.objects.select_for_update().filter(record=record, user=user).first()
+    if response is None or response.status != Response.Status.SUBMITTED:
+        return _response_write(
+            record=record,
+            user=user,
+            values={},
+            status=Response.Status.DISCARDED,
+            started_at=None,
+            origin=origin,
+            inactive_ok=inactive_ok,
+        )
+    _response_unsubmit(
+        record=record, user=user, response=response, status=Response.Status.DISCARDED, origin=origin
+    )
+    answer_saved.send(sender=Response, response=response, campaign=record.campaign)
+    return SubmitOutcome(response=response, changed=True)
+
+
+@transaction.atomic
 def response_withdraw(*, record: Record, user: AbstractBaseUser) -> bool:
     """Take the user's answer back to a draft with the same values; say whether it changed.
 
@@ -206,24 +249,53 @@ def response_withdraw(*, record: Record, user: AbstractBaseUser) -> bool:
     answers left, or undone; a reviewer's decision stays. The previous state is kept as a
     revision, so the volunteer can send the answer again.
     """
-    record = (
-        Record.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=record.pk)
-    )
+    record = _record_lock(record)
     response = Response.objects.select_for_update().filter(record=record, user=user).first()
     if response is None or response.status == Response.Status.DRAFT:
         return False
+    _response_unsubmit(record=record, user=user, response=response, status=Response.Status.DRAFT)
+    return True
+
+
+def _record_lock(record: Record) -> Record:
+    return (
+        Record.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=record.pk)
+    )
+
+
+def _campaign_open_check(campaign: Campaign, *, inactive_ok: bool) -> None:
+    if campaign.status != Campaign.Status.ACTIVE and not inactive_ok:
+        raise AnnotationClosed(_("This campaign is not taking answers now."))
+
+
+def _response_unsubmit(
+    *,
+    record: Record,
+    user: AbstractBaseUser,
+    response: Response,
+    status: str,
+    origin: str | None = None,
+) -> None:
+    """Turn a locked answer into a draft (its values kept) or a discard, as if never submitted.
+
+    Call with the record and the response locked, in that order.
+    """
     now = timezone.now()
     was_submitted = response.status == Response.Status.SUBMITTED
     counted_on = response.first_submitted_at or response.submitted_at or now
     corrections = response.corrections if was_submitted else 0
     revision_keep(response=response)
-    response.status = Response.Status.DRAFT
+    response.status = status
+    if status == Response.Status.DISCARDED:
+        # Like a skip: a discard holds no answer; the revision holds the one it replaced.
+        response.values = {}
+    response.origin = origin or response.origin
     response.corrections = 0
     # Sent again, it counts from that day.
     response.first_submitted_at = None
     response.save()
     if not was_submitted:
-        return True
+        return
     campaign = record.campaign
     record.submitted_count -= 1
     completed = 0
@@ -248,7 +320,6 @@ def response_withdraw(*, record: Record, user: AbstractBaseUser) -> bool:
         ),
         answers_changed=True,
     )
-    return True
 
 
 def _reviewed(record: Record) -> bool:

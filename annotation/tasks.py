@@ -6,7 +6,12 @@ from celery import shared_task
 
 from annotation.argilla.answers import response_push
 from annotation.argilla.gateway import ArgillaUnavailable
-from annotation.argilla.sync import SyncAlreadyRunning, argilla_sync, linked_campaigns
+from annotation.argilla.sync import (
+    CampaignNotActive,
+    SyncAlreadyRunning,
+    argilla_sync,
+    linked_campaigns,
+)
 from annotation.argilla.webhooks import deliveries_prune
 from campaigns.models import Campaign
 
@@ -27,6 +32,9 @@ def argilla_sync_task(
         run = argilla_sync(campaign=campaign, push=push, pull=pull, trigger=trigger)
     except SyncAlreadyRunning:
         return "already running"
+    except CampaignNotActive:
+        # Paused or closed between queueing and running: nothing to pull until it is active.
+        return "not active"
     return run.status
 
 

@@ -82,6 +82,9 @@ class ArgillaSyncRun(models.Model):
     responses_pulled = models.PositiveIntegerField(_("answers pulled"), default=0)
     responses_withdrawn = models.PositiveIntegerField(_("answers withdrawn"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Parts of answers left out so that the rest could be applied (corrections of pieces a
+    # record lacks): applied, but the organizers should know.
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     heartbeat_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -121,6 +124,8 @@ class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
         IGNORED = "ignored", _("Ignored")
+        # The answer could not be applied; an ArgillaAnswerProblem keeps it for the next pull.
+        PENDING = "pending", _("Pending")
 
     message_id = models.CharField(max_length=100, unique=True)
     event = models.CharField(max_length=40)
@@ -151,3 +156,91 @@ class ArgillaResponseSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} @ {self.argilla_updated_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ArgillaAnswerDeletion(models.Model):
+    """The Argilla time up to which a volunteer's answer to a record was deleted in Argilla.
+
+    Argilla retries webhooks for a while and delivers them in any order: a copy of a version
+    older than this time is a late delivery of an answer that no longer exists, and must not
+    come back. A newer version (answered again there) applies as usual. Kept as long as
+    webhook deliveries are (webhooks.DELIVERY_KEEP).
+    """
+
+    record = models.ForeignKey("campaigns.Record", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    deleted_at = models.DateTimeField()
+    noted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "user"], name="argilla_deletion_one_per_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.user_id} deleted @ {self.deleted_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ArgillaAnswerProblemQuerySet(models.QuerySet):
+    def pending(self) -> ArgillaAnswerProblemQuerySet:
+        """Answers not applied yet, oldest first."""
+        return (
+            self.filter(kind=ArgillaAnswerProblem.Kind.PENDING)
+            .select_related("record")
+            .order_by("first_seen_at", "id")
+        )
+
+    def partial(self) -> ArgillaAnswerProblemQuerySet:
+        """Answers applied without some of their values, latest first."""
+        return (
+            self.filter(kind=ArgillaAnswerProblem.Kind.PARTIAL)
+            .select_related("record")
+            .order_by("-seen_at", "-id")
+        )
+
+
+class ArgillaAnswerProblem(models.Model):
+    """An Argilla answer Somos could not take whole, kept in view until it is.
+
+    One per (record, Argilla user). A pending one was not applied at all (its values do not
+    fit the campaign's questions, or the campaign takes no answers now): every pull tries it
+    again, even when the dataset looks quiet, and it goes away once the answer applies or is
+    gone from Argilla. A partial one was applied without the values it could not hold (the
+    correction of a piece the record lacks); it goes away when a later version applies whole.
+    """
+
+    class Kind(models.TextChoices):
+        PENDING = "pending", _("Not applied yet")
+        PARTIAL = "partial", _("Applied in part")
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="argilla_answer_problems"
+    )
+    record = models.ForeignKey("campaigns.Record", on_delete=models.CASCADE, related_name="+")
+    argilla_user_id = models.UUIDField()
+    # Whose answer, as organizers know them (kept as text: a placeholder may be claimed later).
+    who = models.CharField(_("annotator"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=1000)
+    # Argilla's time of the answer's version that had the problem.
+    argilla_updated_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    seen_at = models.DateTimeField(_("last seen"), auto_now=True)
+
+    objects = ArgillaAnswerProblemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Argilla answer problem")
+        verbose_name_plural = _("Argilla answer problems")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "argilla_user_id"], name="argilla_problem_one_per_answer"
+            )
+        ]
+        indexes = [models.Index(fields=["campaign", "kind"], name="argilla_problem_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.argilla_user_id}: {self.kind}"

@@ -20,15 +20,16 @@ from annotation.argilla.answers import (
     SYNCED_STATUSES,
     Applied,
     argilla_response_withdraw,
+    problems_forget,
     response_apply,
 )
 from annotation.argilla.models import (
+    ArgillaAnswerProblem,
     ArgillaDatasetLink,
     ArgillaSyncRun,
     ArgillaWebhook,
 )
 from annotation.models import Response
-from annotation.validation import ResponseInvalid
 from campaigns.models import Campaign, Record
 from guides.models import GuideVersion
 
@@ -40,6 +41,9 @@ STALE_AFTER = timedelta(minutes=15)
 # Advisory lock class of Argilla syncs; the lock of a campaign's syncs is (class, campaign id).
 SYNC_LOCK_CLASS = 4101
 GUIDELINES_MAX = 10_000
+# A quiet dataset's pending answers are fetched record by record up to this many records;
+# past it one full pass costs fewer requests.
+RETRY_ONE_BY_ONE = 50
 
 
 class SyncAlreadyRunning(RuntimeError):
@@ -50,12 +54,17 @@ class ArgillaNotLinked(ValueError):
     """The campaign names no Argilla workspace and dataset."""
 
 
+class CampaignNotActive(ValueError):
+    """Answers are pulled only into an active campaign, unless the pull is forced."""
+
+
 @dataclass
 class _Tally:
     pulled: int = 0
     withdrawn: int = 0
     writes: list[gateway.ResponseWrite] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,14 +77,18 @@ def argilla_sync(
     push: bool = True,
     pull: bool = True,
     trigger: str = ArgillaSyncRun.Trigger.COMMAND,
+    force: bool = False,
 ) -> ArgillaSyncRun:
     """Sync one campaign with Argilla as one recorded run; raise if Argilla fails mid-way.
 
     Each step commits as it goes and is idempotent, so a failed run leaves nothing half done
-    and the next run carries on from the stored cursors.
+    and the next run carries on from the stored cursors. A pull into a campaign that is not
+    active is refused (CampaignNotActive) unless `force`, which brings the answers in anyway.
     """
     if not gateway.campaign_is_linked(campaign):
         raise ArgillaNotLinked(_("Set the campaign's Argilla workspace and dataset first."))
+    if pull:
+        pull_check(campaign=campaign, force=force)
     with campaign_sync_lock(campaign_id=campaign.pk) as taken:
         if not taken:
             raise _already_running(campaign)
@@ -85,14 +98,26 @@ def argilla_sync(
             link, dataset = _link_ensure(campaign=campaign, schema=schema)
             if push:
                 _records_push(run=run, link=link, dataset=dataset, schema=schema)
-            if pull and campaign.status == Campaign.Status.ACTIVE:
-                _reconcile(run=run, link=link, schema=schema)
+            if pull:
+                _reconcile(run=run, link=link, schema=schema, inactive_ok=force)
         except Exception as exc:
             _run_finish(run=run, status=ArgillaSyncRun.Status.FAILED, error=str(exc))
             raise
         _run_finish(run=run, status=ArgillaSyncRun.Status.SUCCEEDED)
     run.refresh_from_db()
     return run
+
+
+def pull_check(*, campaign: Campaign, force: bool = False) -> None:
+    """Refuse to pull answers into a campaign that is not active, unless forced."""
+    if campaign.status != Campaign.Status.ACTIVE and not force:
+        raise CampaignNotActive(
+            _(
+                "%(campaign)s is %(status)s and takes no answers, so none are brought in from"
+                " Argilla. Force the pull to bring them in anyway."
+            )
+            % {"campaign": campaign, "status": campaign.get_status_display().lower()}
+        )
 
 
 @contextmanager
@@ -156,13 +181,13 @@ def _run_count(run: ArgillaSyncRun, **counts: int) -> None:
     ArgillaSyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **changes)
 
 
-def _run_errors(run: ArgillaSyncRun, errors: Iterable[str]) -> None:
+def _run_errors(run: ArgillaSyncRun, errors: Iterable[str], *, kind: str = "errors") -> None:
     errors = list(errors)
     if errors:
-        run.refresh_from_db(fields=["errors"])
+        run.refresh_from_db(fields=[kind])
         # Keep the list readable: the first hundred problems say enough.
-        run.errors = (run.errors + errors)[:100]
-        run.save(update_fields=["errors"])
+        setattr(run, kind, (getattr(run, kind) + errors)[:100])
+        run.save(update_fields=[kind])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,9 +280,17 @@ def _records_push(
 
 
 def _reconcile(
-    *, run: ArgillaSyncRun, link: ArgillaDatasetLink, schema: gateway.CampaignSchema
+    *,
+    run: ArgillaSyncRun,
+    link: ArgillaDatasetLink,
+    schema: gateway.CampaignSchema,
+    inactive_ok: bool = False,
 ) -> None:
-    """Compare every record's answers on both sides; the newer answer wins on each."""
+    """Compare every record's answers on both sides; the newer answer wins on each.
+
+    A quiet dataset (no activity in Argilla, no answer here since the last pull) is skipped,
+    except for its pending answers, which are tried again on every pull.
+    """
     state = gateway.dataset_get(dataset_id=link.dataset_id)
     if state is None:
         raise gateway.ArgillaRejected(f"dataset {link.dataset_id} is gone from Argilla")
@@ -268,33 +301,105 @@ def _reconcile(
     if link.pulled_at is not None:
         web_changes = web_changes.filter(updated_at__gt=link.pulled_at)
     quiet = state.last_activity_at is not None and state.last_activity_at == link.pulled_activity_at
-    if not (quiet and not web_changes.exists()):
-        campaign = link.campaign
-        offset = 0
-        while True:
-            fetched_at = timezone.now()
-            page, total = gateway.records_with_responses(
-                dataset_id=link.dataset_id, schema=schema, offset=offset
+    if not quiet or web_changes.exists():
+        _pages_reconcile(run=run, link=link, schema=schema, inactive_ok=inactive_ok)
+    else:
+        # Quiet, but answers that could not be applied wait: try them again.
+        pending = list(
+            Record.objects.filter(
+                pk__in=ArgillaAnswerProblem.objects.filter(
+                    campaign_id=link.campaign_id, kind=ArgillaAnswerProblem.Kind.PENDING
+                ).values("record_id")
+            ).values_list("pk", "argilla_id")[: RETRY_ONE_BY_ONE + 1]
+        )
+        if len(pending) > RETRY_ONE_BY_ONE or not all(argilla_id for _pk, argilla_id in pending):
+            _pages_reconcile(run=run, link=link, schema=schema, inactive_ok=inactive_ok)
+        elif pending:
+            _pending_retry(
+                run=run, link=link, schema=schema, pending=pending, inactive_ok=inactive_ok
             )
-            if not page:
-                break
-            tally = _page_reconcile(
-                campaign=campaign, link=link, schema=schema, page=page, fetched_at=fetched_at
-            )
-            _writes_push(link=link, schema=schema, writes=tally.writes)
-            _run_count(
-                run,
-                responses_pulled=tally.pulled,
-                responses_withdrawn=tally.withdrawn,
-                responses_pushed=len(tally.writes),
-            )
-            _run_errors(run, tally.errors)
-            offset += len(page)
-            if offset >= total:
-                break
     link.pulled_activity_at = state.last_activity_at
     link.pulled_at = started
     link.save(update_fields=["pulled_activity_at", "pulled_at"])
+
+
+def _pages_reconcile(
+    *,
+    run: ArgillaSyncRun,
+    link: ArgillaDatasetLink,
+    schema: gateway.CampaignSchema,
+    inactive_ok: bool,
+) -> None:
+    offset = 0
+    while True:
+        fetched_at = timezone.now()
+        page, total = gateway.records_with_responses(
+            dataset_id=link.dataset_id, schema=schema, offset=offset
+        )
+        if not page:
+            break
+        _page_settle(
+            run=run,
+            link=link,
+            schema=schema,
+            page=page,
+            fetched_at=fetched_at,
+            inactive_ok=inactive_ok,
+        )
+        offset += len(page)
+        if offset >= total:
+            break
+
+
+def _pending_retry(
+    *,
+    run: ArgillaSyncRun,
+    link: ArgillaDatasetLink,
+    schema: gateway.CampaignSchema,
+    pending: list[tuple[int, UUID]],
+    inactive_ok: bool,
+) -> None:
+    """Fetch again the records with answers not applied yet, and try those answers again."""
+    fetched_at = timezone.now()
+    page = []
+    for record_id, argilla_id in pending:
+        item = gateway.record_get(record_id=argilla_id, schema=schema)
+        if item is None:
+            # Gone from Argilla, and its answers with it: nothing is left to apply.
+            problems_forget(record=Record(pk=record_id))
+        else:
+            page.append(item)
+    _page_settle(
+        run=run, link=link, schema=schema, page=page, fetched_at=fetched_at, inactive_ok=inactive_ok
+    )
+
+
+def _page_settle(
+    *,
+    run: ArgillaSyncRun,
+    link: ArgillaDatasetLink,
+    schema: gateway.CampaignSchema,
+    page: list[gateway.ArgillaRecord],
+    fetched_at: datetime,
+    inactive_ok: bool,
+) -> None:
+    tally = _page_reconcile(
+        campaign=link.campaign,
+        link=link,
+        schema=schema,
+        page=page,
+        fetched_at=fetched_at,
+        inactive_ok=inactive_ok,
+    )
+    _writes_push(link=link, schema=schema, writes=tally.writes)
+    _run_count(
+        run,
+        responses_pulled=tally.pulled,
+        responses_withdrawn=tally.withdrawn,
+        responses_pushed=len(tally.writes),
+    )
+    _run_errors(run, tally.errors)
+    _run_errors(run, tally.warnings, kind="warnings")
 
 
 def _page_reconcile(
@@ -304,6 +409,7 @@ def _page_reconcile(
     schema: gateway.CampaignSchema,
     page: list[gateway.ArgillaRecord],
     fetched_at: datetime,
+    inactive_ok: bool = False,
 ) -> _Tally:
     records = {
         record.external_id: record
@@ -314,6 +420,11 @@ def _page_reconcile(
     answers: dict[int, dict[int, Response]] = {}
     for response in Response.objects.filter(record__in=records.values()).select_related("user"):
         answers.setdefault(response.record_id, {})[response.user_id] = response
+    with_problems = set(
+        ArgillaAnswerProblem.objects.filter(record__in=records.values()).values_list(
+            "record_id", flat=True
+        )
+    )
     fixes = []
     tally = _Tally()
     for item in page:
@@ -330,7 +441,11 @@ def _page_reconcile(
             workspace_id=link.workspace_id,
             fetched_at=fetched_at,
             tally=tally,
+            inactive_ok=inactive_ok,
         )
+        if record.pk in with_problems:
+            # Problems of answers no longer in Argilla go: there is nothing left to apply.
+            problems_forget(record=record, keep=[incoming.user_id for incoming in item.responses])
     Record.objects.bulk_update(fixes, ["argilla_id"])
     return tally
 
@@ -343,19 +458,23 @@ def _record_reconcile(
     workspace_id: UUID,
     fetched_at: datetime,
     tally: _Tally,
+    inactive_ok: bool = False,
 ) -> None:
     seen: set[int] = set()
     for incoming in item.responses:
         user = users.somos_user_for(argilla_user_id=incoming.user_id, username=incoming.username)
         seen.add(user.pk)
-        try:
-            outcome = response_apply(record=record, user=user, incoming=incoming)
-        except ResponseInvalid as exc:
-            tally.errors.append(f"{record.external_id} ({user}): {exc}")
-            continue
-        if outcome == Applied.APPLIED:
+        result = response_apply(
+            record=record, user=user, incoming=incoming, inactive_ok=inactive_ok
+        )
+        if result.warning:
+            tally.warnings.append(f"{record.external_id} ({user}): {result.warning}")
+        if result.outcome == Applied.PENDING:
+            # Kept as a pending problem: the next pull tries it again.
+            tally.errors.append(f"{record.external_id} ({user}): {result.problem}")
+        elif result.outcome == Applied.APPLIED:
             tally.pulled += 1
-        elif outcome == Applied.SOMOS_NEWER:
+        elif result.outcome == Applied.SOMOS_NEWER:
             answer = Response.objects.get(record=record, user=user)
             tally.writes.append(
                 gateway.ResponseWrite(item.id, incoming.user_id, answer.status, answer.values)

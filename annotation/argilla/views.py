@@ -63,12 +63,24 @@ def sync_start(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Organizers of the campaign: queue a full sync now."""
     if not gateway.campaign_is_linked(campaign):
         messages.error(request, _("Set the campaign's Argilla workspace and dataset first."))
+        return redirect("campaign_manage", slug=campaign.slug)
+    # Answers are pulled only into an active campaign (`sync_argilla --force` overrides it).
+    active = campaign.status == Campaign.Status.ACTIVE
+    try:
+        argilla_sync_task.delay(campaign.pk, pull=active, trigger="organizer")
+    except Exception:
+        messages.error(request, _("The sync with Argilla failed; see the list of runs."))
     else:
-        try:
-            argilla_sync_task.delay(campaign.pk, trigger="organizer")
+        if active:
             messages.success(request, _("The sync with Argilla has started."))
-        except Exception:
-            messages.error(request, _("The sync with Argilla failed; see the list of runs."))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Records are being sent to Argilla. Answers given there are brought in"
+                    " once the campaign is active."
+                ),
+            )
     return redirect("campaign_manage", slug=campaign.slug)
 
 

@@ -12,9 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotation.argilla import answers, gateway, sync, users
-from annotation.argilla.models import ArgillaDatasetLink, ArgillaWebhook, WebhookDelivery
+from annotation.argilla.models import (
+    ArgillaAnswerDeletion,
+    ArgillaDatasetLink,
+    ArgillaWebhook,
+    WebhookDelivery,
+)
 from annotation.models import Response
-from annotation.validation import ResponseInvalid
 from campaigns.models import Record
 
 logger = logging.getLogger(__name__)
@@ -79,18 +83,19 @@ def _event_apply(event: gateway.ArgillaEvent | None) -> tuple[str, str, int | No
     incoming = event.response
     user = users.somos_user_for(argilla_user_id=incoming.user_id, username=incoming.username)
     if event.type == "response.deleted":
-        withdrawn = answers.argilla_response_withdraw(
-            record=record, user=user, deleted_at=event.timestamp
+        withdrawn = answers.argilla_answer_deleted(
+            record=record, user=user, argilla_user_id=incoming.user_id, deleted_at=event.timestamp
         )
         return WebhookDelivery.Status.APPLIED, "withdrawn" if withdrawn else "kept", None
-    try:
-        outcome = answers.response_apply(record=record, user=user, incoming=incoming)
-    except ResponseInvalid as exc:
-        return WebhookDelivery.Status.IGNORED, f"invalid: {exc}", None
+    result = answers.response_apply(record=record, user=user, incoming=incoming)
+    if result.outcome == answers.Applied.PENDING:
+        # Kept as a pending problem that the next pull tries again: no retry from Argilla.
+        return WebhookDelivery.Status.PENDING, f"pending: {result.problem}", None
     push = None
-    if outcome == answers.Applied.SOMOS_NEWER:
+    if result.outcome == answers.Applied.SOMOS_NEWER:
         push = Response.objects.values_list("pk", flat=True).get(record=record, user=user)
-    return WebhookDelivery.Status.APPLIED, outcome, push
+    detail = f"{result.outcome}: {result.warning}" if result.warning else result.outcome
+    return WebhookDelivery.Status.APPLIED, detail, push
 
 
 def _record_completed(*, link, record, event) -> tuple[str, str]:
@@ -99,20 +104,19 @@ def _record_completed(*, link, record, event) -> tuple[str, str]:
     item = gateway.record_get(record_id=event.record_id, schema=schema)
     if item is None:
         return WebhookDelivery.Status.IGNORED, "record gone"
-    pulled = 0
+    pulled = pending = 0
     for incoming in item.responses:
         user = users.somos_user_for(argilla_user_id=incoming.user_id)
-        try:
-            outcome = answers.response_apply(record=record, user=user, incoming=incoming)
-        except ResponseInvalid:
-            continue
+        # An answer that cannot be applied is kept as a pending problem for the next pull.
+        outcome = answers.response_apply(record=record, user=user, incoming=incoming).outcome
         pulled += outcome == answers.Applied.APPLIED
-    return WebhookDelivery.Status.APPLIED, f"pulled {pulled}"
+        pending += outcome == answers.Applied.PENDING
+    return WebhookDelivery.Status.APPLIED, f"pulled {pulled}, pending {pending}"
 
 
 def deliveries_prune() -> int:
-    """Forget delivery ids too old to be replayed; return how many."""
-    deleted, _per_model = WebhookDelivery.objects.filter(
-        received_at__lt=timezone.now() - DELIVERY_KEEP
-    ).delete()
+    """Forget delivery ids, and deletions, too old to be replayed; return how many deliveries."""
+    too_old = timezone.now() - DELIVERY_KEEP
+    ArgillaAnswerDeletion.objects.filter(noted_at__lt=too_old).delete()
+    deleted, _per_model = WebhookDelivery.objects.filter(received_at__lt=too_old).delete()
     return deleted

@@ -10,9 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
-from annotation.argilla.models import ArgillaDatasetLink, ArgillaWebhook, WebhookDelivery
+from annotation.argilla.models import (
+    ArgillaAnswerProblem,
+    ArgillaDatasetLink,
+    ArgillaWebhook,
+    WebhookDelivery,
+)
 from annotation.models import Response
-from campaigns.models import Record
+from annotation.recount import counters_recompute
+from campaigns.models import Campaign, Record
+from campaigns.services import campaign_status_change
 from dashboards.models import CampaignCounter
 from tests.argilla.conftest import hf_volunteer
 
@@ -41,18 +48,22 @@ def _delivery(
     verdict: str = "correct",
     edited: datetime | None = None,
     user_id: str | None = None,
+    status: str = "submitted",
+    values: dict | None = None,
+    event: str = "response.created",
 ):
     now = datetime.now(UTC)
     edited = edited or now
+    values = {"verdict": verdict} if values is None else values
     body = json.dumps(
         {
-            "type": "response.created",
+            "type": event,
             "version": 1,
             "timestamp": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "data": {
                 "id": str(uuid.uuid4()),
-                "values": {"verdict": {"value": verdict}},
-                "status": "submitted",
+                "values": {name: {"value": value} for name, value in values.items()},
+                "status": status,
                 "record": {
                     "id": str(uuid.uuid4()),
                     "external_id": record.external_id,
@@ -138,3 +149,75 @@ def test_webhook_out_of_order_delivery_keeps_the_newer_argilla_answer(client, li
     answer = Response.objects.get(user=volunteer, record=record)
     assert answer.values == {"verdict": "wrong"}
     assert answer.revisions.count() == 0
+
+
+def test_webhook_answer_correcting_a_piece_the_record_lacks_applies_the_rest(client, linked):
+    record = Record.objects.filter(campaign=linked.campaign).order_by("id").first()
+    assert "option_e" not in {piece["name"] for piece in record.fields}
+    volunteer = hf_volunteer("nora-hook")
+    values = {"verdict": "minor_fixes", "option_e_corrected": "Una quinta opción."}
+
+    response = _post(client, *_delivery(linked, record, "nora-hook", values=values))
+
+    assert response.status_code == 200
+    answer = Response.objects.get(user=volunteer, record=record)
+    assert (answer.status, answer.values) == ("submitted", {"verdict": "minor_fixes"})
+    problem = ArgillaAnswerProblem.objects.get(record=record)
+    assert problem.kind == ArgillaAnswerProblem.Kind.PARTIAL
+    assert "option_e_corrected" in problem.detail
+    assert "option_e_corrected" in WebhookDelivery.objects.get().detail
+
+
+def test_webhook_answer_that_cannot_be_applied_is_kept_pending(client, linked):
+    record = Record.objects.filter(campaign=linked.campaign).order_by("id").first()
+    volunteer = hf_volunteer("omar-hook")
+
+    response = _post(client, *_delivery(linked, record, "omar-hook", verdict="maybe"))
+
+    # Argilla is not asked to retry the same body: the next pull tries the answer again.
+    assert response.status_code == 200
+    assert not Response.objects.filter(record=record).exists()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    problem = ArgillaAnswerProblem.objects.get(record=record)
+    assert (problem.kind, problem.attempts) == (ArgillaAnswerProblem.Kind.PENDING, 1)
+    assert "verdict" in problem.detail and problem.who == str(volunteer)
+
+
+def test_webhook_answer_for_a_paused_campaign_is_kept_pending(client, linked):
+    campaign = linked.campaign
+    campaign_status_change(campaign=campaign, status=Campaign.Status.PAUSED)
+    record = Record.objects.filter(campaign=campaign).order_by("id").first()
+    hf_volunteer("pia-hook")
+
+    assert _post(client, *_delivery(linked, record, "pia-hook")).status_code == 200
+
+    assert not Response.objects.filter(record=record).exists()
+    problem = ArgillaAnswerProblem.objects.get(record=record)
+    assert problem.kind == ArgillaAnswerProblem.Kind.PENDING
+
+
+def test_webhook_discard_takes_back_a_submitted_argilla_answer(client, linked):
+    record = Record.objects.filter(campaign=linked.campaign).order_by("id").first()
+    volunteer = hf_volunteer("quim-hook")
+    user_id = str(uuid.uuid4())
+    at = datetime.now(UTC) - timedelta(seconds=5)
+    _post(client, *_delivery(linked, record, "quim-hook", user_id=user_id, edited=at))
+    assert CampaignCounter.objects.get(campaign=linked.campaign).responses_submitted == 1
+
+    discard = _delivery(
+        linked,
+        record,
+        "quim-hook",
+        user_id=user_id,
+        status="discarded",
+        event="response.updated",
+        edited=at + timedelta(seconds=2),
+    )
+    assert _post(client, *discard).status_code == 200
+
+    answer = Response.objects.get(user=volunteer, record=record)
+    assert answer.status == Response.Status.DISCARDED
+    assert answer.revisions.get().status == Response.Status.SUBMITTED
+    assert CampaignCounter.objects.get(campaign=linked.campaign).responses_submitted == 0
+    assert counters_recompute(campaign=linked.campaign).clean

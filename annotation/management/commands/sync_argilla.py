@@ -1,15 +1,28 @@
-"""`manage.py sync_argilla --slug SLUG [--push] [--pull]`: sync one campaign with Argilla now."""
+"""`manage.py sync_argilla --slug SLUG [--workspace W --dataset D] [--push] [--pull] [--force]`.
+
+Links the campaign to an Argilla workspace and dataset when they are given (as its settings page
+does), then syncs it now. A pull into a campaign that is not active is refused unless forced.
+"""
 
 from __future__ import annotations
 
 import time
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from annotation.argilla.gateway import ArgillaRejected, ArgillaUnavailable
 from annotation.argilla.models import ArgillaSyncRun
-from annotation.argilla.sync import ArgillaNotLinked, SyncAlreadyRunning, argilla_sync
+from annotation.argilla.sync import (
+    ArgillaNotLinked,
+    CampaignNotActive,
+    SyncAlreadyRunning,
+    argilla_sync,
+    pull_check,
+)
 from campaigns.models import Campaign
+from campaigns.services import campaign_settings_update
 
 
 class Command(BaseCommand):
@@ -17,37 +30,103 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--slug", required=True)
+        parser.add_argument("--workspace", help="Link the campaign to this Argilla workspace.")
+        parser.add_argument("--dataset", help="Link the campaign to this Argilla dataset.")
         parser.add_argument("--push", action="store_true", help="Push records and settings.")
         parser.add_argument("--pull", action="store_true", help="Pull and reconcile answers.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Pull answers even into a draft, paused or closed campaign.",
+        )
         parser.add_argument(
             "--retries", type=int, default=5, help="Attempts more while Argilla is down."
         )
 
-    def handle(self, *args, slug: str, push: bool, pull: bool, retries: int, **options):
+    def handle(
+        self,
+        *args,
+        slug: str,
+        workspace: str | None,
+        dataset: str | None,
+        push: bool,
+        pull: bool,
+        force: bool,
+        retries: int,
+        **options,
+    ):
         campaign = Campaign.objects.filter(slug=slug).first()
         if campaign is None:
-            raise CommandError(f"no campaign with slug {slug!r}")
+            raise CommandError(_("No campaign with the slug «%(slug)s».") % {"slug": slug})
         if not push and not pull:
             push = pull = True
-        delay = 2.0
-        for attempt in range(retries + 1):
+        if pull:
+            # Before linking: a refused command changes nothing.
             try:
-                run = argilla_sync(
-                    campaign=campaign, push=push, pull=pull, trigger=ArgillaSyncRun.Trigger.COMMAND
-                )
-                break
-            except ArgillaUnavailable as exc:
-                if attempt == retries:
-                    raise CommandError(f"Argilla is unavailable: {exc}") from exc
-                self.stderr.write(f"Argilla is unavailable ({exc}); trying again in {delay:.0f} s")
-                time.sleep(delay)
-                delay = min(delay * 2, 60)
-            except (ArgillaNotLinked, ArgillaRejected, SyncAlreadyRunning) as exc:
-                raise CommandError(str(exc)) from exc
+                pull_check(campaign=campaign, force=force)
+            except CampaignNotActive as exc:
+                raise CommandError(
+                    _(
+                        "%(campaign)s is %(status)s: answers are pulled only into an active"
+                        " campaign. Give --force to pull them anyway, or --push to send records"
+                        " only."
+                    )
+                    % {"campaign": campaign, "status": campaign.get_status_display().lower()}
+                ) from exc
+        campaign = self._link(campaign, workspace=workspace, dataset=dataset)
+        run = self._sync(campaign, push=push, pull=pull, force=force, retries=retries)
         self.stdout.write(
             f"{run.status}: {run.records_pushed} records pushed, "
             f"{run.responses_pushed} answers pushed, {run.responses_pulled} pulled, "
-            f"{run.responses_withdrawn} withdrawn, {len(run.errors)} errors"
+            f"{run.responses_withdrawn} withdrawn, {len(run.errors)} errors, "
+            f"{len(run.warnings)} warnings"
         )
         for error in run.errors:
             self.stdout.write(f"  {error}")
+        for warning in run.warnings:
+            self.stdout.write(f"  {warning}")
+
+    def _link(self, campaign: Campaign, *, workspace: str | None, dataset: str | None) -> Campaign:
+        changes = {
+            name: value
+            for name, value in (("argilla_workspace", workspace), ("argilla_dataset", dataset))
+            if value is not None and getattr(campaign, name) != value
+        }
+        if not changes:
+            return campaign
+        try:
+            return campaign_settings_update(campaign=campaign, **changes)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+            )
+            raise CommandError(
+                _("The campaign was not linked: %(problems)s") % {"problems": problems}
+            ) from exc
+
+    def _sync(
+        self, campaign: Campaign, *, push: bool, pull: bool, force: bool, retries: int
+    ) -> ArgillaSyncRun:
+        delay, attempt = 2.0, 0
+        while True:
+            try:
+                return argilla_sync(
+                    campaign=campaign,
+                    push=push,
+                    pull=pull,
+                    force=force,
+                    trigger=ArgillaSyncRun.Trigger.COMMAND,
+                )
+            except ArgillaUnavailable as exc:
+                if attempt >= retries:
+                    raise CommandError(f"Argilla is unavailable: {exc}") from exc
+                self.stderr.write(f"Argilla is unavailable ({exc}); trying again in {delay:.0f} s")
+                time.sleep(delay)
+                delay, attempt = min(delay * 2, 60), attempt + 1
+            except (
+                ArgillaNotLinked,
+                ArgillaRejected,
+                CampaignNotActive,
+                SyncAlreadyRunning,
+            ) as exc:
+                raise CommandError(str(exc)) from exc
