@@ -7,18 +7,17 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from campaigns.access import may_see, public_campaigns
 from campaigns.models import Campaign
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
+from somos_site.accounts.selectors import public_names
 
 WINDOWS = {"all": None, "7d": 7, "30d": 30}
 MILESTONE_EVERY = 50
@@ -148,12 +147,9 @@ def ranking_for_campaign(*, campaign: Campaign, window: str = "all", limit: int 
             .values_list("user_id", "total", "fixed")[:limit]
         )
     top = list(top)
-    names = {
-        user_id: _public_name(name, public, email)
-        for user_id, name, public, email in get_user_model()
-        .objects.filter(pk__in=[user_id for user_id, _total, _fixed in top])
-        .values_list("pk", "profile__display_name", "profile__public_ranking", "email")
-    }
+    # Public names follow the one rule in somos_site.accounts (opt-in; chosen, proved or
+    # pseudonymous; never the e-mail), told apart when two in this list read alike.
+    names = public_names(user_ids=[user_id for user_id, _total, _fixed in top])
     return [
         RankingRow(
             rank=position,
@@ -164,12 +160,6 @@ def ranking_for_campaign(*, campaign: Campaign, window: str = "all", limit: int 
         )
         for position, (user_id, submitted, corrections) in enumerate(top, start=1)
     ]
-
-
-def _public_name(display_name: str | None, public: bool | None, email: str) -> str:
-    if public is False:
-        return _("Anonymous volunteer")
-    return display_name or email.split("@")[0]
 
 
 def live_snapshot(*, campaign: Campaign) -> dict:
@@ -230,8 +220,10 @@ def pace(*, campaign: Campaign, days: int = 7) -> dict:
     progress = campaign_progress(campaign=campaign)
     needed = max(progress["records_total"] * campaign.overlap - progress["responses_submitted"], 0)
     eta: date | None = None
-    if needed and per_day:
-        eta = today + timedelta(days=math.ceil(needed / per_day))
+    days_left = math.ceil(needed / per_day) if needed and per_day else 0
+    # Beyond the calendar is no date at all (a campaign at a trickle can get there).
+    if days_left and days_left <= (date.max - today).days:
+        eta = today + timedelta(days=days_left)
     return {"per_day": round(per_day, 1), "answers_needed": needed, "eta": eta}
 
 

@@ -111,7 +111,10 @@ def global_dashboard(request: HttpRequest) -> HttpResponse:
 
 def _cached_json(request: HttpRequest, key: str, build) -> JsonResponse:
     campaign_slug = request.resolver_match.kwargs["slug"]
-    campaign = _visible_campaign(request, campaign_slug)
+    campaign = campaign_visible_to(slug=campaign_slug, user=request.user)
+    if campaign is None:
+        # The same answer for a campaign that does not exist and one hidden from this visitor.
+        return JsonResponse({"error": _("No such campaign.")}, status=404)
     if not campaign.is_public:
         return JsonResponse(build(campaign))
     payload = cache.get_or_set(key, lambda: build(campaign), API_CACHE_SECONDS)

@@ -92,7 +92,7 @@ def questions_of(*, guide: Guide, user: AbstractBaseUser):
 
 def inbox(*, guide: Guide, status: str | None = None):
     """Questions for organizers, open ones first."""
-    questions = guide.questions.select_related("asked_by", "record", "version")
+    questions = guide.questions.select_related("asked_by__profile", "record", "version")
     if status:
         questions = questions.filter(status=status)
     return questions.order_by("status", "-created_at")

@@ -206,12 +206,20 @@ def _responses_load(
 
 
 def _contributor_names(*, campaign: Campaign) -> dict[int, str]:
-    """Return the public names of contributors who opted into credit."""
+    """Return the names of contributors who opted into credit and have a name of their own.
+
+    A chosen display name, or a Hugging Face username proved by signing in; the others are
+    credited under the export's own pseudonyms, never anything from their e-mail.
+    """
     contributors = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
-    profiles = Profile.objects.filter(
-        public_ranking=True, user__in=contributors.values("user_id")
-    ).select_related("user")
-    return {profile.user_id: profile.public_name for profile in profiles}
+    return {
+        user_id: display_name or huggingface_username
+        for user_id, display_name, huggingface_username in Profile.objects.filter(
+            public_ranking=True, user__in=contributors.values("user_id")
+        )
+        .exclude(display_name="", huggingface_verified_username="")
+        .values_list("user_id", "display_name", "huggingface_verified_username")
+    }
 
 
 def _pseudonym(campaign_id: int, user_id: int) -> str:

@@ -5,6 +5,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from somos_site.accounts.names import (
+    display_name_key,
+    known_as,
+    public_name,
+    validate_display_name,
+)
+
 
 class SpanishVariety(models.TextChoices):
     PENINSULAR = "peninsular", _("Peninsular (Spain)")
@@ -38,15 +45,27 @@ class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    display_name = models.CharField(
+        _("display name"), max_length=80, blank=True, validators=[validate_display_name]
+    )
+    # The display name as names are compared (names.display_name_key), kept by save(): the
+    # profile form refuses a name another volunteer already goes by.
+    display_name_key = models.CharField(max_length=255, blank=True, editable=False, db_index=True)
     country = CountryField(_("country"), blank=True)
     spanish_variety = models.CharField(
         _("Spanish variety"), max_length=20, choices=SpanishVariety.choices, blank=True
     )
     other_languages = models.JSONField(_("other languages"), default=list, blank=True)
-    public_ranking = models.BooleanField(_("show my name in public rankings"), default=True)
+    # Opt-in: nobody is named in public until they tick it (migration 0004 for older rows).
+    public_ranking = models.BooleanField(_("show my name in public rankings"), default=False)
+    # Typed by the volunteer (it links Argilla answers only once proved, annotation/argilla).
     huggingface_username = models.CharField(
         _("Hugging Face username"), max_length=96, blank=True, db_index=True
+    )
+    # The username of the Hugging Face account they signed in with: the only one shown in
+    # public, since a typed one could be anybody's.
+    huggingface_verified_username = models.CharField(
+        _("verified Hugging Face username"), max_length=96, blank=True, editable=False
     )
     # Argilla sync: staff link a profile to an Argilla username (not editable by volunteers).
     argilla_username = models.CharField(
@@ -63,6 +82,28 @@ class Profile(models.Model):
     def __str__(self) -> str:
         return self.public_name
 
+    def save(self, *args, **kwargs) -> None:
+        self.display_name_key = display_name_key(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "display_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "display_name_key"}
+        super().save(*args, **kwargs)
+
     @property
     def public_name(self) -> str:
-        return self.display_name or self.user.get_username().split("@")[0]
+        """Return what the public sees: a name only if the volunteer opted in."""
+        return public_name(
+            user_id=self.user_id,
+            display_name=self.display_name,
+            huggingface_username=self.huggingface_verified_username,
+            public=self.public_ranking,
+        )
+
+    @property
+    def known_as(self) -> str:
+        """Return what organizers see: the chosen or proved name, else the pseudonym."""
+        return known_as(
+            user_id=self.user_id,
+            display_name=self.display_name,
+            huggingface_username=self.huggingface_verified_username,
+        )

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from somos_site.accounts.models import Profile
+from somos_site.accounts.names import display_name_normalise
+
+# Hugging Face usernames: what the profile form accepts, and what a login may show in public.
+HUGGINGFACE_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 
 
 def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
@@ -16,7 +22,12 @@ def profile_get_or_create(*, user: AbstractBaseUser) -> Profile:
 
 @transaction.atomic
 def profile_update(*, user: AbstractBaseUser, **fields: object) -> Profile:
-    """Set the given profile fields for the user."""
+    """Set the given profile fields for the user, refusing a display name unfit to show."""
+    # Every caller lands here (the profile form, the demo, Argilla placeholders named after
+    # their Argilla username): full_clean runs the display name's validator, and its
+    # ValidationError names the field.
+    if "display_name" in fields:
+        fields["display_name"] = display_name_normalise(str(fields["display_name"] or ""))
     profile = profile_get_or_create(user=user)
     for name, value in fields.items():
         setattr(profile, name, value)
@@ -27,15 +38,20 @@ def profile_update(*, user: AbstractBaseUser, **fields: object) -> Profile:
 
 def profile_link_huggingface(*, user: AbstractBaseUser, claims: dict) -> Profile:
     """Record the Hugging Face identity from an OpenID Connect login."""
+    # The claims' full name is not copied to the display name any more: it is whatever the
+    # account holder typed on Hugging Face, often their legal name, never chosen for Somos.
+    # Their public name is the username they just proved, once they opt in.
     profile = profile_get_or_create(user=user)
-    username = str(claims.get("preferred_username") or "")[:96]
-    changed = False
-    if username and profile.huggingface_username != username:
+    username = str(claims.get("preferred_username") or "")
+    if not HUGGINGFACE_USERNAME.match(username):
+        return profile
+    changed = []
+    if profile.huggingface_username != username:
         profile.huggingface_username = username
-        changed = True
-    if not profile.display_name and claims.get("name"):
-        profile.display_name = str(claims["name"])[:80]
-        changed = True
+        changed.append("huggingface_username")
+    if profile.huggingface_verified_username != username:
+        profile.huggingface_verified_username = username
+        changed.append("huggingface_verified_username")
     if changed:
-        profile.save()
+        profile.save(update_fields=[*changed, "updated_at"])
     return profile

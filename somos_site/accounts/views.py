@@ -16,9 +16,15 @@ from somos_site.accounts.services import profile_get_or_create, profile_update
 def profile_edit(request: HttpRequest) -> HttpResponse:
     """The signed-in user: view and change their own profile."""
     profile = profile_get_or_create(user=request.user)
+    # Read before the form binds: a refused form leaves its unsaved values on the instance.
+    saved_public_name = profile.public_name
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "profile": profile})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "profile": profile, "public_name": saved_public_name},
+    )

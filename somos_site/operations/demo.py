@@ -124,6 +124,8 @@ def _account(account: DemoAccount, *, staff: bool, display_name: str):
             display_name=display_name,
             country="ES",
             spanish_variety=SpanishVariety.PENINSULAR,
+            # The demo volunteers chose to be named in the rankings.
+            public_ranking=True,
         )
     EmailAddress.objects.get_or_create(
         user=user, email=account.email, defaults={"verified": True, "primary": True}

@@ -38,8 +38,8 @@ def test_api_progress_reports_counters(client, arc_campaign, volunteer):
 
 def test_api_ranking_orders_by_count_then_who_came_first(client, arc_campaign):
     early, late, busy = UserFactory(), UserFactory(), UserFactory()
-    profile_update(user=early, display_name="Temprana")
-    profile_update(user=late, display_name="Tardía")
+    profile_update(user=early, display_name="Temprana", public_ranking=True)
+    profile_update(user=late, display_name="Tardía", public_ranking=True)
     profile_update(user=busy, display_name="Oculta", public_ranking=False)
     _answer(arc_campaign, early, 2)
     _answer(arc_campaign, late, 2)

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_dashboard_moves_within_a_second_of_a_submit(
     browser, page, asgi_live_server, arc_campaign, volunteer
 ):
-    profile_update(user=volunteer, display_name="Marta Quispe", country="PE")
+    profile_update(user=volunteer, display_name="Marta Quispe", country="PE", public_ranking=True)
     page.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/dashboard/")
     page.wait_for_selector("#live-dashboard[data-connected=true]")
     assert page.locator("[data-live=responses_submitted]").inner_text() == "0"

@@ -117,7 +117,12 @@ def test_huggingface_login_fills_the_profile(settings):
     huggingface_account_linked(account=account)
     profile = Profile.objects.get(user=user)
     assert profile.huggingface_username == "anacoder"
-    assert profile.display_name == "Ana"
+    assert profile.huggingface_verified_username == "anacoder"
+    # The account's full name is not theirs to publish for them: the proved username is.
+    assert profile.display_name == ""
+    assert profile.public_ranking is False
+    profile.public_ranking = True
+    assert profile.public_name == "anacoder"
 
 
 def test_signed_in_user_is_reloaded_when_deactivated(
@@ -142,3 +147,65 @@ def test_password_change_ends_other_sessions(client, volunteer, django_capture_o
         volunteer.set_password("a-brand-new-password-42")
         volunteer.save()
     assert client.get(page).status_code == 302
+
+
+# --------------------------------------------------------------------------------------------
+# Display names in the profile form
+
+
+def _save_profile(client, user, **fields):
+    client.force_login(user)
+    return client.post(reverse("profile"), {"public_ranking": "on", **fields})
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202eanirak",
+        "\u200b\u200b",
+        "Z" + "\u0301\u0300\u0302\u0303" * 5,
+        "ana.lopez@example.org",
+        "Voluntario/a 0421",
+    ],
+    ids=["bidi override", "zero-width only", "combining flood", "e-mail", "pseudonym"],
+)
+def test_profile_refuses_display_names_unfit_to_show(client, volunteer, name):
+    response = _save_profile(client, volunteer, display_name=name)
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["display_name"]
+    assert error.startswith("El nombre público")
+    assert not Profile.objects.filter(user=volunteer, public_ranking=True).exists()
+
+
+def test_profile_stores_display_names_normalised(client, volunteer):
+    assert (
+        _save_profile(client, volunteer, display_name="  Ana\u00a0 Lo\u0301pez ").status_code == 302
+    )
+    assert Profile.objects.get(user=volunteer).display_name == "Ana López"
+
+
+def test_profile_refuses_a_name_another_volunteer_goes_by(client, volunteer):
+    other, placeholder = UserFactory(), UserFactory(email="", is_active=False)
+    Profile.objects.create(user=other, display_name="Marta Quispe")
+    Profile.objects.create(user=UserFactory(), huggingface_verified_username="quechua-nlp")
+    Profile.objects.create(user=placeholder, display_name="ana_01")
+    for taken in ("marta  QUISPE", "Ｍａｒｔａ Quispe", "Quechua-NLP"):
+        response = _save_profile(client, volunteer, display_name=taken)
+        assert response.status_code == 200, taken
+        assert response.context["form"].errors["display_name"] == [
+            "Otra persona voluntaria ya usa este nombre público: elige otro."
+        ]
+    # A placeholder's Argilla username is not a name anyone goes by yet: its owner may take it.
+    assert _save_profile(client, volunteer, display_name="ana_01").status_code == 302
+    # Saving one's own name again is no copy.
+    assert _save_profile(client, volunteer, display_name="ANA_01").status_code == 302
+
+
+def test_a_new_profile_is_private_and_the_page_says_how_its_owner_appears(client, volunteer):
+    client.force_login(volunteer)
+    page = client.get(reverse("profile")).content.decode()
+    assert Profile.objects.get(user=volunteer).public_ranking is False
+    assert "apareces como «Voluntario/a anónimo/a»" in page
+    _save_profile(client, volunteer, display_name="Marta Quispe")
+    page = client.get(reverse("profile")).content.decode()
+    assert "apareces como «Marta Quispe»" in page

@@ -1,0 +1,36 @@
+"""Reads on volunteer profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from somos_site.accounts.models import Profile
+from somos_site.accounts.names import names_disambiguate, public_name
+
+
+def public_names(*, user_ids: Iterable[int]) -> dict[int, str]:
+    """Return what the public sees of each user, no two named alike, in one query."""
+    ids = list(user_ids)
+    profiles = {
+        user_id: (display_name, huggingface_username, public)
+        for user_id, display_name, huggingface_username, public in Profile.objects.filter(
+            user_id__in=ids
+        ).values_list("user_id", "display_name", "huggingface_verified_username", "public_ranking")
+    }
+    # Someone without a profile never opted in.
+    nobody = ("", "", False)
+    names = []
+    for user_id in ids:
+        display_name, huggingface_username, public = profiles.get(user_id, nobody)
+        names.append(
+            (
+                user_id,
+                public_name(
+                    user_id=user_id,
+                    display_name=display_name,
+                    huggingface_username=huggingface_username,
+                    public=public,
+                ),
+            )
+        )
+    return names_disambiguate(names)
