@@ -9,11 +9,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.importers.presets import PRESETS, preset_get
-from campaigns.models import Campaign, Question
+from campaigns.models import OVERLAP_MAX, OVERLAP_MIN, Campaign, Question
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
 _PAIR = re.compile(r"^\s*([^=,>]+?)\s*(?:=|,|->|→)\s*(.+?)\s*$")
 FILE_TOO_LARGE = "file_too_large"
+# Answers each record needs: past 20 a campaign would never finish, and dashboards count on it.
+QUESTIONS_MISMATCH = "questions_mismatch"
 
 
 class SourceFields(forms.Form):
@@ -71,8 +73,23 @@ class SourceFields(forms.Form):
             self.add_error("translation_file", _("This preset reads a single file."))
 
 
-class CampaignCreateForm(SourceFields):
+class CampaignFields(forms.Form):
+    """The campaign's own settings, checked the same way when it is created and changed."""
+
     name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    overlap = forms.IntegerField(
+        label=_("Answers per record"),
+        min_value=OVERLAP_MIN,
+        max_value=OVERLAP_MAX,
+        initial=2,
+        help_text=_("How many volunteers must answer each record before it is complete."),
+    )
+    source_language = forms.CharField(label=_("Source language"), max_length=12, initial="en")
+    target_language = forms.CharField(label=_("Target language"), max_length=12, initial="es")
+
+
+class CampaignCreateForm(CampaignFields, SourceFields):
     slug = forms.SlugField(
         label=_("Short name for links"),
         required=False,
@@ -80,16 +97,6 @@ class CampaignCreateForm(SourceFields):
         help_text=_("Left empty, it is made from the name."),
     )
     preset = forms.ChoiceField(label=_("Dataset layout"))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    overlap = forms.IntegerField(
-        label=_("Answers per record"),
-        min_value=1,
-        max_value=20,
-        initial=2,
-        help_text=_("How many volunteers must answer each record before it is complete."),
-    )
-    source_language = forms.CharField(label=_("Source language"), max_length=12, initial="en")
-    target_language = forms.CharField(label=_("Target language"), max_length=12, initial="es")
     id_column = forms.CharField(
         label=_("Id column"), required=False, max_length=100, help_text=_("Generic layout only.")
     )
@@ -175,7 +182,9 @@ class ImportForm(SourceFields):
     """Import more records, or a new version of the same ones, into an existing campaign."""
 
 
-class CampaignSettingsForm(forms.ModelForm):
+class CampaignSettingsForm(CampaignFields, forms.ModelForm):
+    """The settings page: the fields of the create form, validated by the same rules."""
+
     class Meta:
         model = Campaign
         fields = [
@@ -185,12 +194,49 @@ class CampaignSettingsForm(forms.ModelForm):
             "source_language",
             "target_language",
             "is_public",
+            "argilla_workspace",
+            "argilla_dataset",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "argilla_workspace": _(
+                "To annotate in Argilla too: the workspace and dataset the campaign is kept in"
+                " sync with (made if missing)."
+            ),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        names = [cleaned.get("argilla_workspace", ""), cleaned.get("argilla_dataset", "")]
+        if any(names) and not all(names):
+            self.add_error(
+                "argilla_dataset" if names[0] else "argilla_workspace",
+                _("Give both the Argilla workspace and the dataset, or neither."),
+            )
+        return cleaned
+
+
+class _QuestionFormSetBase(forms.BaseModelFormSet):
+    """Refuse forms that are not the campaign's own questions: added, forged or repeated."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[int] = set()
+        for form in self.forms:
+            pk = form.instance.pk
+            if form.instance._state.adding or pk in seen:
+                raise forms.ValidationError(
+                    _(
+                        "The questions sent are not this campaign's questions; nothing was "
+                        "saved. Reload the page and try again."
+                    ),
+                    code=QUESTIONS_MISMATCH,
+                )
+            seen.add(pk)
 
 
 QuestionFormSet = forms.modelformset_factory(
     Question,
+    formset=_QuestionFormSetBase,
     fields=["title", "description", "required"],
     extra=0,
     widgets={"description": forms.Textarea(attrs={"rows": 2})},

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Answers each record needs: more than 20 volunteers on one record helps nobody, and the
+# dashboards' pace and estimates are sized for it.
+OVERLAP_MIN, OVERLAP_MAX = 1, 20
 
 
 class Campaign(models.Model):
@@ -29,7 +34,10 @@ class Campaign(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     overlap = models.PositiveSmallIntegerField(
-        _("overlap"), default=2, help_text=_("Submitted responses each record needs.")
+        _("overlap"),
+        default=2,
+        validators=[MinValueValidator(OVERLAP_MIN), MaxValueValidator(OVERLAP_MAX)],
+        help_text=_("Submitted responses each record needs."),
     )
     is_public = models.BooleanField(_("public dashboard"), default=True)
     organizers = models.ManyToManyField(
@@ -52,7 +60,8 @@ class Campaign(models.Model):
         verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(overlap__gte=1), name="campaign_overlap_positive"
+                condition=models.Q(overlap__gte=OVERLAP_MIN, overlap__lte=OVERLAP_MAX),
+                name="campaign_overlap_range",
             )
         ]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,16 +24,17 @@ from campaigns.forms import (
     SourceFields,
 )
 from campaigns.importers.records import ImportRejected
-from campaigns.models import Campaign
+from campaigns.importers.sources import Source
+from campaigns.models import Campaign, ImportRun
 from campaigns.selectors import campaigns_organized_by, records_preview
 from campaigns.services import (
     ALLOWED_TRANSITIONS,
+    QuestionNotInCampaign,
     TransitionNotAllowed,
-    campaign_create,
+    campaign_create_and_import,
     campaign_organizer_add,
-    campaign_settings_update,
+    campaign_settings_save,
     campaign_status_change,
-    questions_update,
     records_import,
 )
 from campaigns.uploads import hub_source, uploaded_sources
@@ -59,31 +63,43 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         form = CampaignCreateForm(request.POST, request.FILES)
     else:
         form = CampaignCreateForm()
+    import_errors: list[str] = []
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        campaign = campaign_create(
-            slug=data["slug"],
-            name=data["name"],
-            preset=data["preset"],
-            description=data["description"],
-            overlap=data["overlap"],
-            organizers=[request.user],
-            field_mapping=data["field_mapping"],
-        )
-        campaign_settings_update(
-            campaign=campaign,
-            source_language=data["source_language"],
-            target_language=data["target_language"],
-        )
-        if _import(request, campaign, data):
+        try:
+            with _sources(data) as (source, translation):
+                campaign, run = campaign_create_and_import(
+                    slug=data["slug"],
+                    name=data["name"],
+                    preset=data["preset"],
+                    source=source,
+                    translation=translation,
+                    description=data["description"],
+                    overlap=data["overlap"],
+                    source_language=data["source_language"],
+                    target_language=data["target_language"],
+                    organizers=[request.user],
+                    field_mapping=data["field_mapping"],
+                    user=request.user,
+                )
+        except ImportRejected as rejection:
+            # Nothing was created: the form comes back with its fields as sent (files must
+            # be chosen again: browsers never refill a file input) and the data's errors.
+            import_errors = str(rejection).splitlines()
+        else:
+            _imported(request, run)
             return redirect("campaign_preview", slug=campaign.slug)
-        # The draft and its failed run stay; the data was refused, so the answer is a 400.
-        return _manage_page(request, campaign, status=400)
+    if import_errors:
+        status = 400
+    elif form.is_bound:
+        status = _refused_status(form)
+    else:
+        status = 200
     return render(
         request,
         "campaigns/organize/new.html",
-        {"form": form},
-        status=_refused_status(form) if form.is_bound else 200,
+        {"form": form, "import_errors": import_errors},
+        status=status,
     )
 
 
@@ -95,29 +111,40 @@ def _refused_status(form: SourceFields) -> int:
     return 413 if too_large else 400
 
 
-def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
-    """Import the form's source; say what happened. The failed run keeps its errors."""
+@contextmanager
+def _sources(data: dict) -> Iterator[tuple[Source, Source | None]]:
+    """Yield the form's source and translation for the importers, uploads kept meanwhile."""
     with uploaded_sources(data.get("source_file"), data.get("translation_file")) as uploads:
         source, translation = uploads
         if source is None:
             source = hub_source(
                 name=data["hub_name"], config=data["hub_config"], split=data["split"]
             )
-        try:
-            run = records_import(
-                campaign=campaign, source=source, translation=translation, user=request.user
-            )
-        except ImportRejected:
-            messages.error(
-                request,
-                _("The data was not imported: nothing changed. See the errors below."),
-            )
-            return False
+        yield source, translation
+
+
+def _imported(request: HttpRequest, run: ImportRun) -> None:
     messages.success(
         request,
         _("Imported %(created)s new and %(updated)s updated records.")
         % {"created": run.records_created, "updated": run.records_updated},
     )
+
+
+def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
+    """Import the form's source; say what happened. The failed run keeps its errors."""
+    try:
+        with _sources(data) as (source, translation):
+            run = records_import(
+                campaign=campaign, source=source, translation=translation, user=request.user
+            )
+    except ImportRejected:
+        messages.error(
+            request,
+            _("The data was not imported: nothing changed. See the errors below."),
+        )
+        return False
+    _imported(request, run)
     return True
 
 
@@ -185,20 +212,34 @@ def campaign_settings(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         request.POST or None, queryset=campaign.questions.all(), prefix="questions"
     )
     if request.method == "POST" and form.is_valid() and questions.is_valid():
-        changed_fields = {name: form.cleaned_data[name] for name in form.changed_data}
-        campaign_settings_update(campaign=campaign, **changed_fields)
-        questions_update(
-            campaign=campaign,
-            changes={
-                question_form.instance.pk: {
-                    name: question_form.cleaned_data[name] for name in question_form.changed_data
-                }
-                for question_form in questions.forms
-                if question_form.changed_data
-            },
-        )
-        messages.success(request, _("Settings saved."))
-        return redirect("campaign_manage", slug=campaign.slug)
+        try:
+            campaign_settings_save(
+                campaign=campaign,
+                fields={name: form.cleaned_data[name] for name in form.changed_data},
+                questions={
+                    question_form.instance.pk: {
+                        name: question_form.cleaned_data[name]
+                        for name in question_form.changed_data
+                    }
+                    for question_form in questions.forms
+                    if question_form.changed_data
+                },
+            )
+        except QuestionNotInCampaign:
+            # A question removed since the page was loaded (the formset checked the rest).
+            messages.error(
+                request,
+                _(
+                    "The questions sent are not this campaign's questions; nothing was "
+                    "saved. Reload the page and try again."
+                ),
+            )
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("campaign_manage", slug=campaign.slug)
+    if request.method == "POST":
+        # The form wrote what it was sent onto the instance; the page shows the saved name.
+        campaign.refresh_from_db()
     return render(
         request,
         "campaigns/organize/settings.html",

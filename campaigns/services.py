@@ -66,6 +66,43 @@ def campaign_create(
     return campaign
 
 
+def campaign_create_and_import(
+    *,
+    slug: str,
+    name: str,
+    preset: str,
+    source: Source,
+    translation: Source | None = None,
+    description: str = "",
+    overlap: int = 2,
+    source_language: str = "en",
+    target_language: str = "es",
+    organizers: Iterable[AbstractBaseUser] = (),
+    field_mapping: dict | None = None,
+    user: AbstractBaseUser | None = None,
+) -> tuple[Campaign, ImportRun]:
+    """Create a draft campaign from its first source, all or nothing.
+
+    A refused import raises ImportRejected and leaves no campaign behind, nor its run: the
+    organizer fixes the data and creates it again.
+    """
+    with transaction.atomic():
+        campaign = campaign_create(
+            slug=slug,
+            name=name,
+            preset=preset,
+            description=description,
+            overlap=overlap,
+            organizers=organizers,
+            field_mapping=field_mapping,
+        )
+        campaign = campaign_settings_update(
+            campaign=campaign, source_language=source_language, target_language=target_language
+        )
+        run = records_import(campaign=campaign, source=source, translation=translation, user=user)
+    return campaign, run
+
+
 def records_import(
     *,
     campaign: Campaign,
@@ -137,10 +174,16 @@ def _records_store(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> tupl
     before = Record.objects.filter(campaign=campaign).count()
     written = records_write(campaign=campaign, drafts=drafts, first_import=before == 0)
     after = Record.objects.filter(campaign=campaign).count()
-    # The counters move in this transaction (dashboards listens).
-    records_imported.send(sender=Campaign, campaign=campaign, records_total=after)
+    # The counters move, and settled records whose text changed settle again, in this
+    # transaction (dashboards and annotation listen).
+    records_imported.send(
+        sender=Campaign,
+        campaign=campaign,
+        records_total=after,
+        settled_retexted=written.settled_retexted,
+    )
     created = after - before
-    return created, written - created
+    return created, written.count - created
 
 
 ALLOWED_TRANSITIONS = {
@@ -173,25 +216,77 @@ def campaign_status_change(*, campaign: Campaign, status: Campaign.Status) -> Ca
     return campaign
 
 
+# What the settings page (and code creating campaigns) may change; status has its own service.
+SETTINGS_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "overlap",
+        "source_language",
+        "target_language",
+        "is_public",
+        "argilla_workspace",
+        "argilla_dataset",
+    }
+)
+QUESTION_FIELDS = frozenset({"title", "description", "required"})
+
+
+class QuestionNotInCampaign(ValueError):
+    pass
+
+
 @transaction.atomic
 def campaign_settings_update(*, campaign: Campaign, **fields: object) -> Campaign:
-    """Change the campaign's editable settings."""
+    """Change the campaign's editable settings and return it as saved."""
+    unknown = set(fields) - SETTINGS_FIELDS
+    if unknown:
+        raise TypeError(f"Not a campaign setting: {', '.join(sorted(unknown))}")
+    # A fresh, locked row: saving the caller's copy whole could undo a concurrent status change.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     for name, value in fields.items():
         setattr(campaign, name, value)
     campaign.full_clean()
-    campaign.save()
+    campaign.save(update_fields=[*fields, "updated_at"])
     return campaign
 
 
 @transaction.atomic
 def questions_update(*, campaign: Campaign, changes: dict[int, dict[str, object]]) -> None:
-    """Change titles, descriptions and required flags of the campaign's questions."""
+    """Change titles, descriptions and required flags of the campaign's questions.
+
+    Raise QuestionNotInCampaign, changing nothing, when an id is not one of the campaign's.
+    """
     questions = {q.pk: q for q in campaign.questions.select_for_update().filter(pk__in=changes)}
+    missing = set(changes) - set(questions)
+    if missing:
+        raise QuestionNotInCampaign(
+            _("These questions are not the campaign's: %(ids)s")
+            % {"ids": ", ".join(str(pk) for pk in sorted(missing, key=str))}
+        )
     for pk, fields in changes.items():
+        unknown = set(fields) - QUESTION_FIELDS
+        if unknown:
+            raise TypeError(f"Not a question setting: {', '.join(sorted(unknown))}")
         question = questions[pk]
         for name, value in fields.items():
             setattr(question, name, value)
+        question.full_clean()
         question.save(update_fields=list(fields))
+
+
+@transaction.atomic
+def campaign_settings_save(
+    *,
+    campaign: Campaign,
+    fields: dict[str, object],
+    questions: dict[int, dict[str, object]],
+) -> Campaign:
+    """Save the settings page: the campaign's settings and its questions, all or nothing."""
+    if fields:
+        campaign = campaign_settings_update(campaign=campaign, **fields)
+    questions_update(campaign=campaign, changes=questions)
+    return campaign
 
 
 def campaign_organizer_add(*, campaign: Campaign, user: AbstractBaseUser) -> None:

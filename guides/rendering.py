@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import html
 import re
+import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
+from xml.etree import ElementTree as etree
 
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
+from markdown.treeprocessors import Treeprocessor
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -27,6 +32,8 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Heading ids start with it, so that none equals an id of the page around the guide.
+SECTION_PREFIX = "section-"
 # Privacy-friendly players only: no tracking cookies until the viewer presses play.
 VIDEO_HOSTS = {"www.youtube-nocookie.com", "player.vimeo.com"}
 # A video file uploaded anywhere on HTTPS plays in the browser's own player.
@@ -40,29 +47,54 @@ class RenderedGuide:
 
 
 def guide_render(text: str) -> RenderedGuide:
-    """Render guide Markdown to sanitised HTML, listing its sections (anchor, title)."""
+    """Render guide Markdown to sanitised HTML, listing its sections (anchor, title).
+
+    No id the author writes survives (Markdown's {#id} or raw HTML): the page's own elements
+    keep theirs. Headings get ids of their own, "section-" and their text, for the table of
+    contents and for questions about a section.
+    """
+    # Marks the ids this renderer makes, so that the sanitiser tells them from the author's.
+    mark = f"m{secrets.token_hex(8)}-"
     converter = markdown.Markdown(
         extensions=["toc", "tables", "fenced_code", "sane_lists", "attr_list"],
-        extension_configs={"toc": {"slugify": _anchor, "toc_depth": "2-3"}},
+        extension_configs={
+            "toc": {
+                "slugify": lambda value, separator: mark + _anchor(value),
+                "toc_depth": "2-3",
+            }
+        },
         output_format="html",
     )
+    # After attr_list has set the author's ids and before toc gives headings theirs.
+    converter.treeprocessors.register(_IdRemover(converter), "somos_drop_ids", 6)
     raw = converter.convert(text or "")
     clean = nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style"},
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_attribute_filter,
+        attribute_filter=functools.partial(_attribute_filter, mark=mark),
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    sections = [(token["id"], token["name"]) for token in _flatten(converter.toc_tokens)]
+    sections = [
+        (token["id"].removeprefix(mark), html.unescape(token["name"]))
+        for token in _flatten(converter.toc_tokens)
+    ]
     # nh3 output is the sanitiser's, so it is safe to hand to templates as is.
     return RenderedGuide(html=mark_safe(clean), sections=sections)  # noqa: S308
 
 
-def _anchor(value: str, separator: str) -> str:
-    return slugify(value) or "section"
+def _anchor(value: str) -> str:
+    return SECTION_PREFIX + (slugify(value) or "section")
+
+
+class _IdRemover(Treeprocessor):
+    """Drop every id the author set with attr_list."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            element.attrib.pop("id", None)
 
 
 def _flatten(tokens: list[dict]) -> list[dict]:
@@ -73,12 +105,12 @@ def _flatten(tokens: list[dict]) -> list[dict]:
     return flat
 
 
-def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+def _attribute_filter(tag: str, attribute: str, value: str, *, mark: str) -> str | None:
     if tag == "iframe" and attribute == "src":
         return value if urlparse(value).hostname in VIDEO_HOSTS else None
     if attribute == "id":
-        # Anchors stay plain so a guide cannot clash with the page's own element ids.
-        return re.sub(r"[^a-z0-9_-]", "", value.lower())[:80] or None
+        # Only the renderer's own heading ids; raw HTML's ids could clash with the page's.
+        return value.removeprefix(mark) if value.startswith(mark) else None
     return value
 
 

@@ -16,6 +16,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from somos_site.middleware import asgi_security_headers
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -40,7 +42,7 @@ class BodySizeLimit:
         limit = settings.SOMOS_MAX_REQUEST_BYTES
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, secure=scope.get("scheme") == "https")
             return
         received = 0
         started = False
@@ -64,7 +66,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, watched_send)
         except _BodyTooLarge:
             if not started:
-                await _too_large(send, limit)
+                await _too_large(send, limit, secure=scope.get("scheme") == "https")
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -77,7 +79,7 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(send: Send, limit: int, *, secure: bool) -> None:
     with override(settings.LANGUAGE_CODE):
         text = _("This request is too large: the site takes at most %(limit)s.") % {
             "limit": filesizeformat(limit)
@@ -91,6 +93,8 @@ async def _too_large(send: Send, limit: int) -> None:
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                # The same headers as every page Django answers.
+                *asgi_security_headers(secure=secure),
             ],
         }
     )

@@ -105,18 +105,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so that it sees every server error, whichever layer raised it.
+    # The header-setting middleware stand above every one that may raise (a bad Host header
+    # in CommonMiddleware, say): a response made for an exception passes only through the
+    # middleware above the one that raised, and error pages must carry the same headers.
+    # The CSP header first: it only adds a header.
+    "somos_site.middleware.ContentSecurityPolicyMiddleware",
+    # Next, so that it sees every server error, whichever layer raised it.
     "somos_site.middleware.DatabasePoolCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "somos_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Errors under /api/ become JSON; the middleware above give them their headers.
+    "somos_site.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Below XFrameOptionsMiddleware, which keeps the header this one sets.
     "somos_site.middleware.DashSameOriginFrameMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

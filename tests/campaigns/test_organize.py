@@ -7,9 +7,14 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns.models import Campaign, ImportRun, Record
+from campaigns.models import Campaign, ImportRun, Question, Record
 from campaigns.samples import SAMPLE_DATA
-from tests.factories import UserFactory
+from campaigns.services import (
+    QuestionNotInCampaign,
+    campaign_settings_save,
+    campaign_status_change,
+)
+from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = pytest.mark.django_db
 
@@ -62,16 +67,28 @@ def test_organize_create_from_upload_imports_and_previews(client, creator):
     assert "Opción A" in preview
 
 
-def test_organize_create_with_bad_data_keeps_the_draft_and_shows_errors(client, creator):
+def test_organize_create_with_bad_data_leaves_nothing_and_keeps_the_form(client, creator):
     client.force_login(creator)
     broken = b'{"instruction": "x", "id": "moral_disputes/val/7"\n'
-    response = _create(client, translation_file=_upload("es.jsonl", broken))
-    campaign = Campaign.objects.get(slug="mmlu-revisado")
+    response = _create(
+        client, description="Para revisar", translation_file=_upload("es.jsonl", broken)
+    )
     assert response.status_code == 400
-    assert response.context["campaign"] == campaign
-    assert campaign.records.count() == 0
-    assert "es.jsonl, fila 1" in response.content.decode()
-    assert ImportRun.objects.get(campaign=campaign).status == ImportRun.Status.FAILED
+    page = response.content.decode()
+    assert "es.jsonl, fila 1" in page
+    assert "no se ha creado ninguna campaña" in page
+    # Nothing behind: no draft, no failed run, no guide or counters of a campaign.
+    assert not Campaign.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert not Record.objects.exists()
+    # The form comes back with what was written, ready to be sent again with the files.
+    form = response.context["form"]
+    assert form["name"].value() == "MMLU revisado"
+    assert form["description"].value() == "Para revisar"
+    assert form["overlap"].value() == "3"
+    fixed = _create(client, description="Para revisar")
+    assert fixed.status_code == 302
+    assert Campaign.objects.get().records.count() == 35
 
 
 def test_organize_create_asks_for_the_translation_file(client, creator):
@@ -196,3 +213,119 @@ def test_organize_only_staff_make_organizers(client, organizer, arc_campaign, vo
     )
     assert response.status_code == 403
     assert not arc_campaign.organizers.filter(pk=volunteer.pk).exists()
+
+
+def _settings_data(campaign, **overrides) -> dict:
+    """The settings form as its page sends it, with every question as it is."""
+    questions = list(campaign.questions.order_by("position", "id"))
+    data = {
+        "name": campaign.name,
+        "description": campaign.description,
+        "overlap": campaign.overlap,
+        "source_language": campaign.source_language,
+        "target_language": campaign.target_language,
+        "is_public": "on",
+        "questions-TOTAL_FORMS": len(questions),
+        "questions-INITIAL_FORMS": len(questions),
+    }
+    for index, question in enumerate(questions):
+        data[f"questions-{index}-id"] = question.pk
+        data[f"questions-{index}-title"] = question.title
+        data[f"questions-{index}-description"] = question.description
+        if question.required:
+            data[f"questions-{index}-required"] = "on"
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize("overlap", [0, 21, 32767, 999999999999])
+def test_organize_settings_validate_overlap_as_the_create_form(
+    client, organizer, arc_campaign, overlap
+):
+    client.force_login(organizer)
+    response = client.post(
+        reverse("campaign_settings", args=[arc_campaign.slug]),
+        _settings_data(arc_campaign, overlap=overlap, description="Otra"),
+    )
+    assert response.status_code == 400
+    assert "overlap" in response.context["form"].errors
+    arc_campaign.refresh_from_db()
+    assert (arc_campaign.overlap, arc_campaign.description) == (2, "")
+    assert client.get(reverse("campaign_dashboard", args=[arc_campaign.slug])).status_code == 200
+
+
+def test_organize_settings_take_the_highest_overlap_the_create_form_takes(
+    client, organizer, arc_campaign
+):
+    client.force_login(organizer)
+    url = reverse("campaign_settings", args=[arc_campaign.slug])
+    assert client.post(url, _settings_data(arc_campaign, overlap=20)).status_code == 302
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.overlap == 20
+
+
+def test_organize_settings_refuse_an_extra_question_form_and_save_nothing(
+    client, organizer, arc_campaign
+):
+    client.force_login(organizer)
+    data = _settings_data(arc_campaign, description="Cambiada")
+    extra = data["questions-TOTAL_FORMS"]
+    assert extra == arc_campaign.questions.count()
+    data |= {
+        "questions-TOTAL_FORMS": extra + 1,
+        f"questions-{extra}-title": "¿Pregunta nueva?",
+        f"questions-{extra}-description": "",
+    }
+    data["questions-0-title"] = "Título cambiado"
+    response = client.post(reverse("campaign_settings", args=[arc_campaign.slug]), data)
+    assert response.status_code == 400
+    assert "no son las de esta campaña" in response.content.decode()
+    arc_campaign.refresh_from_db()
+    assert arc_campaign.description == ""
+    assert not Question.objects.filter(title__in=["Título cambiado", "¿Pregunta nueva?"])
+    assert arc_campaign.questions.count() == extra
+
+
+def test_organize_settings_refuse_another_campaigns_question_and_save_nothing(
+    client, organizer, arc_campaign
+):
+    other = arc_campaign_build(slug="otra", records=False)
+    foreign = other.questions.get(name="verdict")
+    client.force_login(organizer)
+    data = _settings_data(arc_campaign, description="Cambiada")
+    data["questions-0-id"] = foreign.pk
+    data["questions-0-title"] = "Secuestrada"
+    response = client.post(reverse("campaign_settings", args=[arc_campaign.slug]), data)
+    assert response.status_code == 400
+    assert "no son las de esta campaña" in response.content.decode()
+    arc_campaign.refresh_from_db()
+    foreign.refresh_from_db()
+    assert arc_campaign.description == ""
+    assert foreign.title != "Secuestrada"
+    assert not Question.objects.filter(title="Secuestrada").exists()
+
+
+def test_campaign_settings_save_is_one_transaction(arc_campaign):
+    other = arc_campaign_build(slug="otra", records=False)
+    mine = arc_campaign.questions.get(name="verdict")
+    foreign = other.questions.get(name="verdict")
+    with pytest.raises(QuestionNotInCampaign):
+        campaign_settings_save(
+            campaign=arc_campaign,
+            fields={"description": "Cambiada", "overlap": 3},
+            questions={mine.pk: {"title": "Cambiado"}, foreign.pk: {"title": "Secuestrada"}},
+        )
+    arc_campaign.refresh_from_db()
+    mine.refresh_from_db()
+    foreign.refresh_from_db()
+    assert (arc_campaign.description, arc_campaign.overlap) == ("", 2)
+    assert "Cambiado" not in (mine.title, foreign.title)
+    assert foreign.title != "Secuestrada"
+
+
+def test_campaign_settings_save_keeps_a_status_changed_meanwhile(arc_campaign):
+    stale = Campaign.objects.get(pk=arc_campaign.pk)
+    campaign_status_change(campaign=arc_campaign, status=Campaign.Status.PAUSED)
+    campaign_settings_save(campaign=stale, fields={"description": "Nueva"}, questions={})
+    arc_campaign.refresh_from_db()
+    assert (arc_campaign.status, arc_campaign.description) == (Campaign.Status.PAUSED, "Nueva")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.urls import reverse
 
 from guides.rendering import guide_render, video_embed
+from guides.services import guide_version_publish
 
 
 def _html(text: str) -> str:
@@ -48,13 +52,57 @@ def test_guide_render_keeps_markdown_anchors_and_allowed_videos():
         '<iframe src="https://www.youtube-nocookie.com/embed/abcdefghijk"></iframe>'
     )
     html = str(rendered.html)
-    assert '<h2 id="que-hay-que-hacer">' in html
+    assert '<h2 id="section-que-hay-que-hacer">' in html
     assert "<strong>bien</strong>" in html and "<table>" in html
     assert 'src="https://www.youtube-nocookie.com/embed/abcdefghijk"' in html
     assert rendered.sections == [
-        ("que-hay-que-hacer", "Qué hay que hacer"),
-        ("ejemplo-resuelto", "Ejemplo resuelto"),
+        ("section-que-hay-que-hacer", "Qué hay que hacer"),
+        ("section-ejemplo-resuelto", "Ejemplo resuelto"),
     ]
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        '<div id="main">texto</div>',
+        '<p id="ask">texto</p>',
+        '<h2 id="my-questions">Título</h2>',
+        '<a id="ack-title" href="https://example.org">enlace</a>',
+        "Párrafo {#main}",
+        "## Título {#ask}",
+        '<span id="section-titulo">falsificado</span>',
+    ],
+)
+def test_guide_render_drops_the_authors_ids(markdown):
+    html = _html(f"## Título\n\n{markdown}\n")
+    ids = re.findall(r'\sid="([^"]*)"', html)
+    # Only the heading ids the renderer makes itself, each once.
+    assert all(value.startswith("section-") for value in ids), ids
+    assert len(ids) == len(set(ids)), ids
+    assert "main" not in ids and "ask" not in ids
+
+
+def test_guide_render_gives_every_heading_its_own_section_id():
+    rendered = guide_render("## Ask {#ask}\n\n## Ask\n\n### A & B\n\n# Uno")
+    ids = re.findall(r'\sid="([^"]*)"', str(rendered.html))
+    assert ids == ["section-ask", "section-ask_1", "section-a-b", "section-uno"]
+    # The table of contents (h2 and h3) links to exactly those ids, titles as written.
+    assert rendered.sections == [
+        ("section-ask", "Ask"),
+        ("section-ask_1", "Ask"),
+        ("section-a-b", "A & B"),
+    ]
+
+
+@pytest.mark.django_db
+def test_guide_page_links_its_sections_to_their_headings(client, arc_campaign, organizer):
+    guide_version_publish(
+        guide=arc_campaign.guide, body="## Reglas {#main}\n\nUna.", user=organizer
+    )
+    page = client.get(reverse("guide", args=[arc_campaign.slug])).content.decode()
+    assert '<h2 id="section-reglas">Reglas</h2>' in page
+    assert 'href="#section-reglas"' in page and 'href="?section=section-reglas#ask"' in page
+    assert page.count('id="main"') == 1
 
 
 def test_guide_render_closes_unclosed_tags():

@@ -648,7 +648,7 @@ ALLAUTH_CASES = [
 
 
 def staff_only(member: Expect, staff: Expect, *, anonymous: Expect = ADMIN_LOGIN) -> Row:
-    """The admin: everyone but staff is sent to the admin's own login page."""
+    """The admin: everyone but staff is sent to the admin's login address (see admin:login)."""
     return roles(anonymous, member, member, member, member, staff)
 
 
@@ -657,12 +657,14 @@ ADMIN_SITE_CASES = [
     Case(
         "admin/", "admin:index", "/admin/", staff_only(ADMIN_LOGIN, OK), staff_only(ADMIN_LOGIN, OK)
     ),
+    # The admin has no login form of its own: visitors are sent to the site's, with its
+    # failed-login limits; staff go on to the admin; anyone else signed in is refused.
     Case(
         "admin/login/",
         "admin:login",
         "/admin/login/",
-        roles(OK, OK, OK, OK, OK, MOVED),
-        everyone(OK),
+        roles(LOGIN, DENIED, DENIED, DENIED, DENIED, MOVED),
+        roles(LOGIN, DENIED, DENIED, DENIED, DENIED, MOVED),
     ),
     Case(
         "admin/logout/",

@@ -1,9 +1,10 @@
 """Hostile input at every entry point: a clear 4xx (or CLI error) and no partial state.
 
 Uploads (too large, other encodings, binary garbage, malformed JSON, Parquet decompression
-bombs), request bodies past the site's cap, CSV exports opened in a spreadsheet, the JSON
-API's parameters, junk on the live-progress websocket, forged or malformed Argilla webhook
-deliveries, and form fields with NUL characters or overlong values.
+bombs, rows past the row cap in every format), request bodies past the site's cap, CSV
+exports opened in a spreadsheet, the JSON API's parameters and errors, junk on the
+live-progress websocket, forged or malformed Argilla webhook deliveries, and form fields
+with NUL characters, overlong or out-of-range values.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from standardwebhooks import Webhook
 
-from annotation.argilla.models import ArgillaDatasetLink, ArgillaWebhook, WebhookDelivery
+from annotation.argilla.models import (
+    ArgillaAnswerProblem,
+    ArgillaDatasetLink,
+    ArgillaWebhook,
+    WebhookDelivery,
+)
 from annotation.models import Response
 from annotation.services import response_submit
 from campaigns.importers.sources import Source, source_rows
@@ -198,6 +204,30 @@ HOSTILE_FILES: dict[str, tuple[Callable[[], bytes], str, dict]] = {
         "truncated.parquet: not a readable Parquet file",
         {},
     ),
+    # The row cap holds whatever the format: a JSON array's item, a CSV row spread over
+    # many short lines (a quoted value may hold line breaks).
+    "wide-row.json": (
+        lambda: json.dumps([ROW, dict(ROW, id="2", en="a" * 5000)]).encode(),
+        "wide-row.json, row 2: the row takes 4.9 KB; a row may take 1000 bytes",
+        {"SOMOS_IMPORT_MAX_ROW_BYTES": 1000},
+    ),
+    "wide-unicode-row.json": (
+        # 400 characters, but 1600 bytes of UTF-8 as JSON Lines would count them.
+        lambda: json.dumps([dict(ROW, en="🙂" * 400)], ensure_ascii=False).encode(),
+        "wide-unicode-row.json, row 1: the row takes 1.6 KB; a row may take 1000 bytes",
+        {"SOMOS_IMPORT_MAX_ROW_BYTES": 1000},
+    ),
+    "multiline-row.csv": (
+        lambda: b'id,en,es\n1,Hello,Hola\n2,"' + b"line\n" * 500 + b'",Hola\n',
+        "multiline-row.csv, row 2: the row takes",
+        {"SOMOS_IMPORT_MAX_ROW_BYTES": 1000},
+    ),
+    "long-value.csv": (
+        # Past the csv module's own 128 KB cap on a value, within the row cap: imported.
+        lambda: b"id,en,es\n1," + b"a" * 200_000 + b",Hola\n",
+        "",
+        {},
+    ),
 }
 
 
@@ -239,7 +269,7 @@ def _import(client, campaign: Campaign, name: str, content: bytes):
     )
 
 
-@pytest.mark.parametrize("name", list(HOSTILE_FILES))
+@pytest.mark.parametrize("name", [name for name, case in HOSTILE_FILES.items() if case[1]])
 def test_upload_hostile_file_gets_400_naming_the_problem_and_imports_nothing(
     client, settings, organizer, phrases, name
 ):
@@ -259,7 +289,7 @@ def test_upload_hostile_file_gets_400_naming_the_problem_and_imports_nothing(
     assert any(_text(error).startswith(expected) for error in run.errors), run.errors
 
 
-def test_upload_hostile_file_to_a_new_campaign_keeps_only_the_empty_draft(client, creator):
+def test_upload_hostile_file_to_a_new_campaign_creates_nothing(client, creator):
     client.force_login(creator)
     make, expected, _limits = HOSTILE_FILES["latin1.csv"]
     response = client.post(
@@ -278,10 +308,36 @@ def test_upload_hostile_file_to_a_new_campaign_keeps_only_the_empty_draft(client
     )
     assert response.status_code == 400
     assert expected in response.content.decode()
-    campaign = Campaign.objects.get(slug="frases")
-    assert campaign.status == Campaign.Status.DRAFT
-    assert not campaign.records.exists()
-    assert campaign.import_runs.get().status == ImportRun.Status.FAILED
+    assert "no campaign was created" in response.content.decode()
+    assert not Campaign.objects.exists()
+    assert not ImportRun.objects.exists()
+    assert not Record.objects.exists()
+
+
+def test_upload_csv_value_longer_than_the_csv_module_cap_is_imported(client, organizer, phrases):
+    client.force_login(organizer)
+    response = _import(client, phrases, "long-value.csv", HOSTILE_FILES["long-value.csv"][0]())
+    assert response.status_code == 302
+    assert phrases.records.get(external_id="1").fields[0]["source"] == "a" * 200_000
+
+
+def test_import_json_array_refuses_a_wide_row_from_the_cli(tmp_path, settings, phrases):
+    settings.SOMOS_IMPORT_MAX_ROW_BYTES = 1000
+    path = tmp_path / "wide.json"
+    path.write_bytes(HOSTILE_FILES["wide-row.json"][0]())
+    with pytest.raises(CommandError, match=re.escape("wide.json, row 2: the row takes")):
+        call_command(
+            "import_campaign",
+            "--slug",
+            phrases.slug,
+            "--preset",
+            "generic",
+            "--source",
+            str(path),
+            "--mapping",
+            json.dumps(MAPPING),
+        )
+    assert phrases.records.count() == 1
 
 
 def test_upload_over_the_size_limit_gets_413_and_creates_nothing(client, settings, creator):
@@ -487,9 +543,30 @@ def test_api_progress_ignores_unknown_parameters(client, arc_campaign):
 
 
 @pytest.mark.parametrize("name", ["api_progress", "api_ranking"])
-def test_api_refuses_writes_and_unknown_campaigns(client, arc_campaign, name):
-    assert client.post(reverse(name, args=[arc_campaign.slug])).status_code == 405
-    assert client.get(reverse(name, args=["no-such-campaign"])).status_code == 404
+def test_api_refuses_writes_and_unknown_campaigns_in_json(client, arc_campaign, name):
+    refused = client.post(reverse(name, args=[arc_campaign.slug]), **ENGLISH)
+    assert refused.status_code == 405
+    assert refused["Content-Type"] == "application/json"
+    assert refused["Allow"] == "GET"
+    assert refused.json() == {"error": "This address does not take this method."}
+    unknown = client.get(reverse(name, args=["no-such-campaign"]), **ENGLISH)
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": "No such campaign."}
+
+
+@pytest.mark.parametrize("name", ["api_progress", "api_ranking"])
+def test_api_answers_a_hidden_campaign_as_an_unknown_one(client, name):
+    draft = campaign_create(slug="borrador", name="Borrador", preset="okapi_arc")
+    hidden = client.get(reverse(name, args=[draft.slug]), **ENGLISH)
+    assert hidden.status_code == 404
+    assert hidden.json() == {"error": "No such campaign."}
+
+
+def test_api_unknown_address_answers_json_in_the_visitors_language(client):
+    response = client.get("/api/campaigns/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "No encontrado."}
 
 
 # --------------------------------------------------------------------------------------------
@@ -671,7 +748,7 @@ def test_webhook_signed_but_malformed_gets_400_and_writes_nothing(client, linked
     assert _nothing_written()
 
 
-def test_webhook_answer_with_nul_is_ignored_without_storing_it(client, linked):
+def test_webhook_answer_with_nul_is_kept_pending_without_storing_it(client, linked):
     body = json.dumps(
         _event(
             linked,
@@ -683,9 +760,11 @@ def test_webhook_answer_with_nul_is_ignored_without_storing_it(client, linked):
     ).encode()
     response = _deliver(client, body, _signed(body))
     assert response.status_code == 200
-    assert response.json()["detail"].startswith("invalid: ")
+    # Not stored as an answer, but kept where organizers see it (and the next pull retries it).
+    assert response.json()["detail"].startswith("pending: ")
     assert not Response.objects.exists()
-    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.IGNORED
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
+    assert ArgillaAnswerProblem.objects.get().kind == ArgillaAnswerProblem.Kind.PENDING
 
 
 def test_webhook_huge_body_gets_413_unread(client, linked):
@@ -757,6 +836,32 @@ def test_campaign_settings_refuses_bad_values_with_400(client, organizer, arc_ca
     assert response.status_code == 400
     arc_campaign.refresh_from_db()
     assert (arc_campaign.name, arc_campaign.overlap) == ("ARC test", 2)
+
+
+@pytest.mark.parametrize("overlap", ["0", "21", "32767", "999999999999"])
+def test_campaign_settings_take_the_overlaps_the_create_form_takes(
+    client, organizer, arc_campaign, overlap
+):
+    client.force_login(organizer)
+    response = client.post(
+        reverse("campaign_settings", args=[arc_campaign.slug]),
+        {
+            "name": "ARC",
+            "overlap": overlap,
+            "source_language": "en",
+            "target_language": "es",
+            "is_public": "on",
+            "questions-TOTAL_FORMS": 0,
+            "questions-INITIAL_FORMS": 0,
+        },
+        **ENGLISH,
+    )
+    assert response.status_code == 400
+    assert "overlap" in response.context["form"].errors
+    arc_campaign.refresh_from_db()
+    assert (arc_campaign.name, arc_campaign.overlap) == ("ARC test", 2)
+    # The public dashboard still answers (an overlap in the billions overflowed its dates).
+    assert client.get(reverse("campaign_dashboard", args=[arc_campaign.slug])).status_code == 200
 
 
 @pytest.mark.parametrize("correction", ["Texto\x00con NUL", "x" * 20_001], ids=["nul", "overlong"])

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -74,6 +75,45 @@ def test_login_failed_attempts_hold_off_that_account(client, volunteer):
     # Others signing in from the same address are not held up.
     other = UserFactory()
     assert client.post(url, {"login": other.email, "password": PASSWORD}).status_code == 302
+
+
+def _admin_login_attempt(client, user, password: str):
+    """Try a password where /admin/login/ sends the visitor, as a browser would."""
+    sent = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.username, "login": user.email, "password": password},
+    )
+    assert sent.status_code == 302
+    assert sent["Location"] == f"{reverse('account_login')}?next=%2Fadmin%2F"
+    return client.post(sent["Location"], {"login": user.email, "password": password})
+
+
+def test_admin_login_counts_failures_and_holds_off_the_right_password(client):
+    staff = UserFactory(is_staff=True)
+    for _ in range(15):
+        assert _admin_login_attempt(client, staff, "wrong-guess").status_code in (200, 429)
+    # The right password, wherever it is tried, does not sign in while the lockout lasts.
+    held = _admin_login_attempt(client, staff, PASSWORD)
+    assert "_auth_user_id" not in client.session
+    assert held.status_code == 429 or held.context["form"].errors
+    assert client.get("/admin/").status_code == 302
+    # Once the lockout ends (its counters expire from the cache), the same password works.
+    cache.clear()
+    signed_in = _admin_login_attempt(client, staff, PASSWORD)
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(staff.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_login_failures_count_with_the_sites_own(client):
+    staff = UserFactory(is_staff=True)
+    url = reverse("account_login")
+    for _ in range(4):
+        client.post(url, {"login": staff.email, "password": "wrong-guess"})
+    # The fifth failure, through the admin's address, locks the account as the site's do.
+    _admin_login_attempt(client, staff, "wrong-guess")
+    _admin_login_attempt(client, staff, PASSWORD)
+    assert "_auth_user_id" not in client.session
 
 
 def test_login_normal_use_is_not_limited(client, volunteer):

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from campaigns.importers.sources.base import RowReader, hub_name_config
+from campaigns.importers.sources.parquet import row_sizes
+
+if TYPE_CHECKING:
+    import pyarrow
 
 BATCH_ROWS = 4096
 
@@ -16,6 +20,7 @@ BATCH_ROWS = 4096
 class SavedDatasetReader(RowReader):
     """Read a directory written by `datasets`' `save_to_disk`; positions are indexes."""
 
+    checks_row_bytes = True
     _dataset: Any = None
 
     def _exists(self) -> bool:
@@ -38,10 +43,22 @@ class SavedDatasetReader(RowReader):
         if len(loaded) > settings.SOMOS_IMPORT_MAX_ROWS:
             self.reject_rows(settings.SOMOS_IMPORT_MAX_ROWS)
         self._dataset = loaded
+        # The same rows as Arrow tables, memory-mapped: measured before they become objects.
+        tables = loaded.with_format("arrow")
         for start in range(0, len(loaded), BATCH_ROWS):
+            self._check_row_bytes(tables[start : start + BATCH_ROWS], first_row=start + 1)
             batch = loaded[start : start + BATCH_ROWS]
             for index, values in enumerate(zip(*batch.values(), strict=True)):
                 yield start + index + 1, dict(zip(batch, values, strict=True)), start + index
+
+    def _check_row_bytes(self, table: pyarrow.Table, *, first_row: int) -> None:
+        limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
+        for batch in table.to_batches():
+            sizes = row_sizes(batch)
+            if len(sizes) and sizes.max() > limit:
+                widest = int(sizes.argmax())
+                self.reject_wide_row(first_row + widest, int(sizes[widest]))
+            first_row += batch.num_rows
 
     def _split(self, splits: list[str]) -> str:
         split = self.source.split

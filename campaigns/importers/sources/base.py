@@ -146,8 +146,25 @@ def utf8_message(line: bytes, start: int) -> str:
     }
 
 
+def python_size(value: object) -> int:
+    """Return about how many bytes value takes as JSON text: its strings' UTF-8, 8 per other."""
+    if isinstance(value, str):
+        return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(python_size(key) + python_size(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return sum(python_size(item) for item in value)
+    return 8
+
+
 class RowReader:
     """Read one source, yielding rows with a position usable by `row_at` (or None)."""
+
+    # Whether _rows() holds every row to SOMOS_IMPORT_MAX_ROW_BYTES itself, from the raw
+    # input (cheaply); for other readers, rows() measures each row's values.
+    checks_row_bytes = False
 
     def __init__(self, source: Source, problems: ProblemLog) -> None:
         self.source = source
@@ -167,12 +184,17 @@ class RowReader:
             self.problems.reject(self.file, None, None, _("file not found"))
         before = self.problems.total
         limit = settings.SOMOS_IMPORT_MAX_ROWS
+        row_limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
         count = 0
         for item in self._rows():
             count += 1
             if count > limit:
                 self.reject_rows(limit)
             number, row, _position = item
+            if not self.checks_row_bytes:
+                size = python_size(row)
+                if size > row_limit:
+                    self.reject_wide_row(number, size)
             if self.suspect(number):
                 for column, message in unstorable_fields(row):
                     self.problems.add(self.file, number, column, message)
@@ -209,6 +231,17 @@ class RowReader:
             None,
             _("more than %(limit)s rows, the most one import takes; split the source")
             % {"limit": limit},
+        )
+
+    def reject_wide_row(self, row: int | None, size: int, *, decoded: bool = False) -> None:
+        """Refuse a source with a row bigger than one record may be."""
+        limit = filesizeformat(settings.SOMOS_IMPORT_MAX_ROW_BYTES)
+        if decoded:
+            message = _("the row takes %(size)s once decoded; a row may take %(limit)s")
+        else:
+            message = _("the row takes %(size)s; a row may take %(limit)s")
+        self.problems.reject(
+            self.file, row, None, message % {"size": filesizeformat(size), "limit": limit}
         )
 
     def check_text_head(self, handle: BinaryIO) -> None:

@@ -36,6 +36,8 @@ READ_BUFFER_BYTES = 2**20
 class ParquetReader(RowReader):
     """Read a Parquet file within the import limits; rows have no position (no cheap seek)."""
 
+    checks_row_bytes = True
+
     # Rows of the current batch whose text holds a NUL character (Arrow lets them through).
     _suspects: frozenset[int] | set[int] = frozenset()
 
@@ -108,15 +110,8 @@ class ParquetReader(RowReader):
         if not len(sizes):
             return
         widest = int(sizes.argmax())
-        row_limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
-        if sizes[widest] > row_limit:
-            self.problems.reject(
-                self.file,
-                first_row + widest,
-                None,
-                _("the row takes %(size)s once decoded; a row may take %(limit)s")
-                % {"size": filesizeformat(int(sizes[widest])), "limit": filesizeformat(row_limit)},
-            )
+        if sizes[widest] > settings.SOMOS_IMPORT_MAX_ROW_BYTES:
+            self.reject_wide_row(first_row + widest, int(sizes[widest]), decoded=True)
 
     def _reject_unreadable(self, row: int | None, error: Exception) -> None:
         self.problems.reject(

@@ -18,11 +18,16 @@ from campaigns.importers.sources.base import BOM, RowReader, utf8_message
 # JSON text holds a NUL character or half of a surrogate pair, neither of which PostgreSQL
 # stores, only as an escape: rows without one need no check of their values.
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+# What JSON counts as white space between values (json.loads skips the same).
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_SPACE = frozenset(" \t\n\r")
 
 
 class JsonlReader(RowReader):
     """Read one JSON object per line; positions are byte offsets."""
 
+    # read_line refuses a line longer than a row may be.
+    checks_row_bytes = True
     _handle: BinaryIO | None = None
     _suspect = False
 
@@ -118,7 +123,7 @@ class JsonReader(JsonlReader):
                 utf8_message(raw[line_start:], exc.start - line_start),
             )
         try:
-            self._array = json.loads(text)
+            self._array = self._items(text)
         except json.JSONDecodeError as exc:
             self.problems.reject(
                 self.file,
@@ -140,6 +145,46 @@ class JsonReader(JsonlReader):
                     _("expected a JSON object, not %(kind)s") % {"kind": value_kind(row)},
                 )
 
+    def _items(self, text: str) -> list:
+        """Parse the array item by item, refusing an item bigger than a row may be.
+
+        The same grammar as json.loads, but each item's text is measured as JSON Lines
+        measure a line. Slower than json.loads, so only for texts that may hold such an item.
+        """
+        limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
+        if len(text) <= limit // 4:
+            # No item can pass the cap: parse at json.loads' own (greater) speed.
+            return json.loads(text)
+        # A character takes 1 to 4 bytes in UTF-8: only items this long need encoding.
+        unsure = limit // 4
+        decode = json.JSONDecoder().raw_decode
+        items: list = []
+        position = _skip_space(text, 0)
+        if not text.startswith("[", position):
+            raise json.JSONDecodeError("Expecting '['", text, position)
+        position = _skip_space(text, position + 1)
+        if text.startswith("]", position):
+            return _ended(text, position + 1, items)
+        while True:
+            item, end = decode(text, position)
+            if end - position > unsure:
+                size = len(text[position:end].encode("utf-8", "surrogatepass"))
+                if size > limit:
+                    self.reject_wide_row(len(items) + 1, size)
+            items.append(item)
+            after = text[end : end + 1]
+            if after in _SPACE:
+                end = _skip_space(text, end)
+                after = text[end : end + 1]
+            if after == ",":
+                position = end + 1
+                if text[position : position + 1] in _SPACE:
+                    position = _skip_space(text, position)
+            elif after == "]":
+                return _ended(text, end + 1, items)
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, end)
+
     def _is_array(self) -> bool:
         with self.path.open("rb") as handle:
             self.check_text_head(handle)
@@ -152,6 +197,18 @@ class JsonReader(JsonlReader):
         return super().row_at(position)
 
 
+def _skip_space(text: str, position: int) -> int:
+    return _JSON_SPACE.match(text, position).end()
+
+
+def _ended(text: str, position: int, items: list) -> list:
+    """Return the items of an array that ends before position; refuse text after it."""
+    position = _skip_space(text, position)
+    if position != len(text):
+        raise json.JSONDecodeError("Extra data", text, position)
+    return items
+
+
 class _Lines:
     """Feed decoded lines to the csv module while counting the bytes consumed."""
 
@@ -160,6 +217,8 @@ class _Lines:
         self.handle = handle
         self.offset = handle.tell()
         self.row: int | None = None
+        # Where the row being read began; a quoted value may run over many lines.
+        self.row_start: int | None = None
         # Whether a line read since the last row held a NUL byte (csv lets them through).
         self.nul_seen = False
 
@@ -171,6 +230,10 @@ class _Lines:
         if not raw:
             raise StopIteration
         self.offset += len(raw)
+        if self.row_start is not None:
+            size = self.offset - self.row_start
+            if size > settings.SOMOS_IMPORT_MAX_ROW_BYTES:
+                self.reader.reject_wide_row(self.row, size)
         self.nul_seen = self.nul_seen or b"\x00" in raw
         return self.reader.decode_line(raw, self.row)
 
@@ -178,11 +241,16 @@ class _Lines:
 class CsvReader(RowReader):
     """Read a CSV file with a header (UTF-8, optional BOM); positions are byte offsets."""
 
+    # _Lines refuses a row, however many lines it spans, longer than a row may be.
+    checks_row_bytes = True
     _handle: BinaryIO | None = None
     _suspect = False
     fieldnames: list[str] | None = None
 
     def _rows(self) -> Iterator[tuple[int, dict, int | None]]:
+        # The row cap is the one limit on a row's size: the csv module's own cap on a value
+        # (128 KB by default, for the whole process) must not refuse a smaller row first.
+        csv.field_size_limit(max(csv.field_size_limit(), settings.SOMOS_IMPORT_MAX_ROW_BYTES))
         with self.path.open("rb") as handle:
             self.check_text_head(handle)
             if handle.read(len(BOM)) != BOM:
@@ -202,6 +270,7 @@ class CsvReader(RowReader):
             while True:
                 start = lines.offset
                 lines.row = number + 1
+                lines.row_start = start
                 try:
                     row = next(reader)
                 except StopIteration:
