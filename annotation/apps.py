@@ -4,11 +4,20 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _records_imported(sender, campaign, settled_retexted=(), **kwargs) -> None:
+    if settled_retexted:
+        from annotation.consensus.services import consensus_settle_retexted
+
+        consensus_settle_retexted(record_ids=settled_retexted)
+
+
 class AnnotationConfig(AppConfig):
     name = "annotation"
     verbose_name = _("Annotation")
 
     def ready(self) -> None:
         from annotation.argilla import receivers
+        from campaigns.signals import records_imported
 
         receivers.connect()
+        records_imported.connect(_records_imported, dispatch_uid="consensus-settle-retexted")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -30,15 +31,30 @@ _UPSERT_IMPORT_ROWS = (
     " source_row = EXCLUDED.source_row, metadata = EXCLUDED.metadata,"
     " updated_at = EXCLUDED.updated_at"
 )
+# The settled records whose text the upsert is about to change: their consensus was reached on
+# the old text, so the apps above settle them again (campaigns.signals.records_imported).
+_SETTLED_RETEXTED = (
+    f"SELECT r.id FROM {_RECORD_TABLE} r JOIN somos_import_rows i"  # noqa: S608
+    " ON r.external_id = i.external_id"
+    " WHERE r.campaign_id = %s AND r.status <> %s AND r.fields <> i.fields"
+)
 # Parquet and saved datasets can hold dates or bytes: kept as their text form.
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def records_write(*, campaign: Campaign, drafts: Iterable[RecordDraft], first_import: bool) -> int:
+class Written(NamedTuple):
+    count: int
+    # Ids of records already settled (not pending) whose pieces this write changed.
+    settled_retexted: list[int]
+
+
+def records_write(
+    *, campaign: Campaign, drafts: Iterable[RecordDraft], first_import: bool
+) -> Written:
     """Write every draft into the campaign, updating records whose external id exists."""
     if connection.vendor == "postgresql":
         if first_import:
-            return _copy_into_records(campaign=campaign, drafts=drafts)
+            return Written(_copy_into_records(campaign=campaign, drafts=drafts), [])
         return _copy_and_upsert(campaign=campaign, drafts=drafts)
     return _bulk_upsert(campaign=campaign, drafts=drafts)
 
@@ -74,7 +90,7 @@ def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> 
     return written
 
 
-def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Written:
     # Re-imports update pieces and rows but keep status, counts and every response.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -86,11 +102,13 @@ def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> in
             for draft in drafts:
                 copy.write_row(_draft_columns(draft))
                 written += 1
+        cursor.execute(_SETTLED_RETEXTED, [campaign.pk, Record.Status.PENDING])
+        retexted = [row[0] for row in cursor.fetchall()]
         cursor.execute(_UPSERT_IMPORT_ROWS, [campaign.pk, Record.Status.PENDING])
         # ON COMMIT DROP waits for the outermost commit; inside a caller's transaction
         # a second import would find the table still there.
         cursor.execute("DROP TABLE somos_import_rows")
-    return written
+    return Written(written, retexted)
 
 
 def _batches(drafts: Iterable[RecordDraft]) -> Iterator[list[RecordDraft]]:
@@ -99,9 +117,17 @@ def _batches(drafts: Iterable[RecordDraft]) -> Iterator[list[RecordDraft]]:
         yield batch
 
 
-def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Written:
     written = 0
+    retexted: list[int] = []
     for batch in _batches(drafts):
+        settled = (
+            Record.objects.filter(campaign=campaign, external_id__in=[d.external_id for d in batch])
+            .exclude(status=Record.Status.PENDING)
+            .values_list("external_id", "pk", "fields")
+        )
+        new_pieces = {draft.external_id: _pieces(draft) for draft in batch}
+        retexted += [pk for external_id, pk, fields in settled if fields != new_pieces[external_id]]
         Record.objects.bulk_create(
             [
                 Record(
@@ -118,4 +144,4 @@ def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
             update_fields=["fields", "source_row", "metadata", "updated_at"],
         )
         written += len(batch)
-    return written
+    return Written(written, retexted)

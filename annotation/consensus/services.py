@@ -110,6 +110,21 @@ def consensus_settle(
     )
 
 
+def consensus_settle_retexted(*, record_ids: Iterable[int]) -> int:
+    """Settle again the records whose text an import changed after they were settled.
+
+    Their answers judged the old machine text; the consensus keeps what the rule says of those
+    answers over the text the record holds now, so the export never writes a text that the
+    stored consensus no longer describes. A reviewer's decision stays. Runs in the import's
+    transaction, which already holds these rows; returns how many were settled again.
+    """
+    settled = 0
+    for record in Record.objects.filter(pk__in=list(record_ids)).order_by("pk"):
+        consensus_settle(record=record)
+        settled += 1
+    return settled
+
+
 def _counters_move(
     *,
     record: Record,

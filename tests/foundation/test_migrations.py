@@ -25,6 +25,7 @@ from django.db.models import Model
 
 from annotation.models import Consensus
 from campaigns.models import Campaign
+from guides.models import GuideQuestion
 from leaderboard.models import CampaignTarget, LeaderboardDatasetVersion
 from tests.foundation.test_settings_modes import ROOT, _clean_env
 
@@ -119,6 +120,18 @@ def _rows_now() -> dict[str, list[dict]]:
     return _rows({label: django_apps.get_model(now) for label, now in KEPT.items()})
 
 
+def _as_then(now: dict[str, list[dict]], then: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows now, with only the columns the previous main had (later columns are checked
+    on their own)."""
+    columns = {label: set(rows[0]) for label, rows in then.items()}
+    return {
+        label: [
+            {name: value for name, value in row.items() if name in columns[label]} for row in rows
+        ]
+        for label, rows in now.items()
+    }
+
+
 def _without_target(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The rows as the current models see them: campaigns no longer have the target column."""
     campaigns = [
@@ -201,6 +214,13 @@ def _previous_main_fill(old: StateApps) -> SimpleNamespace:
     guide = Guide.objects.create(campaign=targeted)
     guide_version = GuideVersion.objects.create(
         guide=guide, number=1, body="## Reglas\n\nUna.", published_at=AT, created_by=organizer
+    )
+    # Questions named a guide section by its heading's anchor before anchors had a prefix.
+    about_rules, about_all = (
+        old.get_model("guides", "GuideQuestion").objects.create(
+            guide=guide, version=guide_version, section=section, asked_by=ana, text="¿Y esto?"
+        )
+        for section in ("reglas", "")
     )
     answers = {
         ana: {"verdict": "correct"},
@@ -308,6 +328,7 @@ def _previous_main_fill(old: StateApps) -> SimpleNamespace:
         permission=publish.pk,
         registry_type=registry_type.pk,
         consensus_type=consensus_type.pk,
+        questions=(about_rules.pk, about_all.pk),
     )
 
 
@@ -340,7 +361,14 @@ def test_migrations_upgrade_a_previous_main_database_keeping_every_row(previous_
 
     _migrate_to_latest()
 
-    assert _rows_now() == _without_target(before)
+    assert _as_then(_rows_now(), before) == _without_target(before)
+    # A question's section names the heading's anchor as the guide renders it now.
+    assert [GuideQuestion.objects.get(pk=pk).section for pk in made.questions] == [
+        "section-reglas",
+        "",
+    ]
+    # Versions in the registry before proposals existed stay published.
+    assert all(LeaderboardDatasetVersion.objects.values_list("published", flat=True))
     reviewed = Consensus.objects.get(record__campaign_id=made.targeted, reviewed=True)
     assert (reviewed.verdict, reviewed.pieces, reviewed.decided_by_id) == (
         "correct",
@@ -390,7 +418,9 @@ def test_migrations_go_back_to_the_previous_main_and_up_again(previous_main):
 
     _migrate_to_latest()
 
-    assert _rows_now() == _without_target(before)
+    assert _as_then(_rows_now(), before) == _without_target(before)
+    # Versions in the registry before proposals existed stay published.
+    assert all(LeaderboardDatasetVersion.objects.values_list("published", flat=True))
     assert CampaignTarget.objects.get(campaign_id=made.targeted).dataset_id == made.dataset
     assert not CampaignTarget.objects.filter(campaign_id=made.untargeted).exists()
     assert ContentType.objects.get(pk=made.registry_type).app_label == "leaderboard"

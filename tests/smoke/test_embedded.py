@@ -15,6 +15,9 @@ from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
 from somos_site.asgi import application
 from somos_site.celery import app as celery_app
+from tests.annotation.test_import_resettles import (
+    import_that_changes_settled_texts_settles_them_again,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,3 +55,8 @@ async def _live_message(slug: str) -> dict:
 def test_embedded_live_updates_through_the_memory_layer():
     call_command("demo")
     assert async_to_sync(_live_message)("arc-c-es-demo") == {"ok": True}
+
+
+def test_embedded_import_settles_retexted_records_again(tmp_path):
+    # The batched upsert that SQLite uses finds changed texts in Python, not in SQL.
+    import_that_changes_settled_texts_settles_them_again(tmp_path)
