@@ -11,6 +11,12 @@ def _records_imported(sender, campaign, settled_retexted=(), **kwargs) -> None:
         consensus_settle_retexted(record_ids=settled_retexted)
 
 
+def _suspect_fixed_asked(sender, campaign, **kwargs) -> int:
+    from annotation.consensus.selectors import suspect_fixed_count
+
+    return suspect_fixed_count(campaign=campaign)
+
+
 class AnnotationConfig(AppConfig):
     name = "annotation"
     verbose_name = _("Annotation")
@@ -18,6 +24,8 @@ class AnnotationConfig(AppConfig):
     def ready(self) -> None:
         from annotation.argilla import receivers
         from campaigns.signals import records_imported
+        from dashboards.signals import suspect_fixed_asked
 
         receivers.connect()
         records_imported.connect(_records_imported, dispatch_uid="consensus-settle-retexted")
+        suspect_fixed_asked.connect(_suspect_fixed_asked, dispatch_uid="suspect-fixed-count")

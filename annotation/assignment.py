@@ -1,7 +1,8 @@
 """Which record a volunteer gets next, held by a short lease.
 
 A record is offered while its submitted responses plus the unexpired leases of other
-volunteers stay below the campaign's overlap, fewest responses first. On PostgreSQL the
+volunteers stay below the campaign's overlap: the most suspect translation first when the
+campaign orders by triage (its default), then fewest responses first. On PostgreSQL the
 candidate row is locked with FOR UPDATE SKIP LOCKED until the lease is written, and its
 leases are counted again once the lock is held, so two volunteers asking at once never
 take the same last slot; rows that others hold locked are waited for only when nothing
@@ -124,17 +125,25 @@ def _fresh_candidates(*, campaign: Campaign, user: AbstractBaseUser, now):
         .exclude(Exists(Response.objects.filter(record=OuterRef("pk"), user=user)))
         .alias(held=_others_leases(user, now))
         .filter(submitted_count__lt=campaign.overlap - F("held"))
-        .order_by("submitted_count", "id")
+        .order_by(*_offer_order(campaign))
     )
+
+
+def _offer_order(campaign: Campaign) -> tuple[str, ...]:
+    # Fewest answers first, so records complete; with triage, the most suspect translation
+    # first, answered up to its overlap before the next (campaigns.triage).
+    if campaign.triage_first:
+        return ("-suspicion", "submitted_count", "id")
+    return ("submitted_count", "id")
 
 
 # _fresh_candidates as one statement, taking the row lock and skipping rows others hold
 # locked. Written out because it runs on every next record: building it through the ORM
 # cost more CPU than PostgreSQL spends answering it.
-_FRESH_LOCKED = """
+_FRESH_LOCKED_BY = """
     SELECT record.* FROM campaigns_record record
     WHERE record.campaign_id = %(campaign)s AND record.submitted_count < %(overlap)s
-      AND NOT (record.id = ANY(%(passed)s))
+      AND NOT (record.id = ANY(%(passed)s)) {suspect}
       AND NOT EXISTS (
           SELECT 1 FROM annotation_response answer
           WHERE answer.record_id = record.id AND answer.user_id = %(user)s)
@@ -142,10 +151,18 @@ _FRESH_LOCKED = """
           SELECT count(*) FROM annotation_lease lease
           WHERE lease.record_id = record.id AND lease.expires_at > %(now)s
             AND lease.user_id <> %(user)s) < %(overlap)s
-    ORDER BY record.submitted_count, record.id
+    ORDER BY {order}
     LIMIT 1
     FOR UPDATE OF record SKIP LOCKED
 """
+_FRESH_IN_ID_ORDER = _FRESH_LOCKED_BY.format(suspect="", order="record.submitted_count, record.id")
+# The suspect records first, through the small partial index that holds only them
+# (record_suspect_idx), so that imports do not maintain an index over every record.
+_FRESH_SUSPECT = _FRESH_LOCKED_BY.format(
+    suspect="AND record.suspicion > 0",
+    order="record.suspicion DESC, record.submitted_count, record.id",
+)
+_FRESH_STATEMENTS = {True: (_FRESH_SUSPECT, _FRESH_IN_ID_ORDER), False: (_FRESH_IN_ID_ORDER,)}
 
 # The lease, written only if the locked record still has room. The candidate statement
 # counted leases in a snapshot taken before it won the row lock, so a lease committed in
@@ -165,30 +182,33 @@ _LEASE_IF_ROOM = """
 
 def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
     passed: list[int] = []
-    while True:
-        with transaction.atomic():
-            found = list(
-                Record.objects.raw(
-                    _FRESH_LOCKED,
-                    {
-                        "campaign": campaign.pk,
-                        "overlap": campaign.overlap,
-                        "passed": passed,
-                        "user": user.pk,
-                        "now": now,
-                    },
+    for statement in _FRESH_STATEMENTS[campaign.triage_first]:
+        while True:
+            with transaction.atomic():
+                found = list(
+                    Record.objects.raw(
+                        statement,
+                        {
+                            "campaign": campaign.pk,
+                            "overlap": campaign.overlap,
+                            "passed": passed,
+                            "user": user.pk,
+                            "now": now,
+                        },
+                    )
                 )
-            )
-            record = found[0] if found else None
-            if record is not None and _lease_if_room(record, campaign=campaign, user=user, now=now):
-                return record
-            # Each attempt is its own transaction: rolling it back frees every row it
-            # locked, so nothing is held while waiting below and waiting volunteers
-            # cannot deadlock.
-            transaction.set_rollback(True)
-        if record is None:
-            break
-        passed.append(record.pk)
+                record = found[0] if found else None
+                if record is not None and _lease_if_room(
+                    record, campaign=campaign, user=user, now=now
+                ):
+                    return record
+                # Each attempt is its own transaction: rolling it back frees every row it
+                # locked, so nothing is held while waiting below and waiting volunteers
+                # cannot deadlock.
+                transaction.set_rollback(True)
+            if record is None:
+                break
+            passed.append(record.pk)
     # Only rows others hold locked are left, if any: wait for them one at a time, so that
     # "nothing left" never means a moment's lock near the end of a campaign.
     candidates = _fresh_candidates(campaign=campaign, user=user, now=now)

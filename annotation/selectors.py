@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from campaigns.triage.checks import reason_text
 from django.contrib.auth.models import AbstractBaseUser
 
 from annotation.models import Response
@@ -71,6 +72,10 @@ def annotation_context(
     questions = campaign_questions(campaign)
     correction_for = {q.field: q for q in questions if q.kind == q.Kind.TEXT and q.field}
     preset = preset_get(campaign.preset)
+    correct = preset.correct_piece(record.metadata)
+    reasons: dict[str, list[str]] = {}
+    for flag in record.triage_flags:
+        reasons.setdefault(flag.get("piece", ""), []).append(reason_text(flag))
     pieces = []
     for piece in record.fields:
         question = correction_for.get(piece["name"])
@@ -80,6 +85,8 @@ def annotation_context(
                 "label": preset.piece_label(piece["name"]),
                 "question": question,
                 "corrected": values.get(question.name, piece["translation"]) if question else None,
+                "is_correct_answer": piece["name"] == correct,
+                "reasons": reasons.get(piece["name"], []),
             }
         )
     general = [
@@ -93,6 +100,7 @@ def annotation_context(
         "record": record,
         "response": response,
         "pieces": pieces,
+        "record_reasons": reasons.get("", []),
         "general_questions": general,
         "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
         "my_submitted": my_submitted,

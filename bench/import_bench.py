@@ -29,8 +29,8 @@ DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench"
 SLUG = "bench-import"
 SCRATCH_TABLE = "bench_raw_copy"
 COLUMNS = (
-    "campaign_id, external_id, fields, source_row, metadata, status, submitted_count,"
-    " created_at, updated_at"
+    "campaign_id, external_id, fields, source_row, metadata, suspicion, triage_flags, status,"
+    " submitted_count, created_at, updated_at"
 )
 SUBJECTS = (
     "abstract_algebra",
@@ -166,12 +166,20 @@ def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[tuple]:
     from campaigns.importers.presets import preset_get
     from campaigns.importers.sources import Source
 
-    # The writer's private encoder, so both COPYs carry byte-identical column values.
+    # The writer's private encoder, so both COPYs carry byte-identical column values (the
+    # triage checks run here too, before the timed COPY: they are the importer's work).
     from campaigns.record_writer import _draft_columns
+    from campaigns.triage.checks import records_triage
 
     now = timezone.now()
-    drafts = preset_get("okapi_mmlu").read(source=Source(english), translation=Source(spanish))
-    return [(campaign_id, *_draft_columns(draft), "pending", 0, now, now) for draft in drafts]
+    drafts = list(
+        preset_get("okapi_mmlu").read(source=Source(english), translation=Source(spanish))
+    )
+    triages = records_triage(draft.pieces for draft in drafts)
+    return [
+        (campaign_id, *_draft_columns(draft, triage), "pending", 0, now, now)
+        for draft, triage in zip(drafts, triages, strict=True)
+    ]
 
 
 def raw_copy(*, dsn: str, rows: list[tuple]) -> float:

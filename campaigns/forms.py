@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.importers.presets import PRESETS, preset_get
-from campaigns.models import OVERLAP_MAX, OVERLAP_MIN, Campaign, Question
+from campaigns.models import CAMPAIGN_SETTINGS, OVERLAP_MAX, OVERLAP_MIN, Campaign, Question
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
 _PAIR = re.compile(r"^\s*([^=,>]+?)\s*(?:=|,|->|→)\s*(.+?)\s*$")
@@ -187,16 +187,7 @@ class CampaignSettingsForm(CampaignFields, forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = [
-            "name",
-            "description",
-            "overlap",
-            "source_language",
-            "target_language",
-            "is_public",
-            "argilla_workspace",
-            "argilla_dataset",
-        ]
+        fields = list(CAMPAIGN_SETTINGS)
         help_texts = {
             "argilla_workspace": _(
                 "To annotate in Argilla too: the workspace and dataset the campaign is kept in"

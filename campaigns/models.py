@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 # Answers each record needs: more than 20 volunteers on one record helps nobody, and the
@@ -40,6 +41,14 @@ class Campaign(models.Model):
         help_text=_("Submitted responses each record needs."),
     )
     is_public = models.BooleanField(_("public dashboard"), default=True)
+    triage_first = models.BooleanField(
+        _("suspect translations first"),
+        default=True,
+        help_text=_(
+            "Offer volunteers first the records whose machine translation looks broken "
+            "(text left in English, numbers changed, cut short...)."
+        ),
+    )
     organizers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="organized_campaigns", blank=True
     )
@@ -101,6 +110,20 @@ class Question(models.Model):
         return self.title
 
 
+# What organizers may change on the settings page, in the order the page shows them.
+CAMPAIGN_SETTINGS = (
+    "name",
+    "description",
+    "overlap",
+    "source_language",
+    "target_language",
+    "is_public",
+    "triage_first",
+    "argilla_workspace",
+    "argilla_dataset",
+)
+
+
 class Record(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -119,6 +142,10 @@ class Record(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
     submitted_count = models.PositiveIntegerField(_("submitted responses"), default=0)
+    # How likely the machine translation is broken (campaigns.triage.checks), and why:
+    # [{"piece", "check", "weight", "detail"}]. Set at import, again on every upsert.
+    suspicion = models.FloatField(_("suspicion"), default=0)
+    triage_flags = models.JSONField(_("triage flags"), default=list, blank=True)
     argilla_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,7 +160,18 @@ class Record(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["campaign", "submitted_count", "id"], name="record_assignment_idx")
+            models.Index(
+                fields=["campaign", "submitted_count", "id"], name="record_assignment_idx"
+            ),
+            # Only the suspect records (a few in a hundred): imports keep it up cheaply.
+            models.Index(
+                "campaign",
+                F("suspicion").desc(),
+                "submitted_count",
+                "id",
+                name="record_suspect_idx",
+                condition=Q(suspicion__gt=0),
+            ),
         ]
 
     def __str__(self) -> str:

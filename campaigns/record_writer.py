@@ -15,20 +15,22 @@ from django.utils import timezone
 
 from campaigns.importers.records import RecordDraft
 from campaigns.models import Campaign, Record
+from campaigns.triage.checks import Triage, records_triage
 
 BATCH_SIZE = 2000
 _RECORD_TABLE = Record._meta.db_table
 _COPY_COLUMNS = (
-    "campaign_id, external_id, fields, source_row, metadata, status, submitted_count,"
-    " created_at, updated_at"
+    "campaign_id, external_id, fields, source_row, metadata, suspicion, triage_flags, status,"
+    " submitted_count, created_at, updated_at"
 )
 # Table and column names are constants of this module, never input.
 _UPSERT_IMPORT_ROWS = (
     f"INSERT INTO {_RECORD_TABLE} ({_COPY_COLUMNS})"  # noqa: S608
-    " SELECT %s, external_id, fields, source_row, metadata, %s, 0, now(), now()"
-    " FROM somos_import_rows"
+    " SELECT %s, external_id, fields, source_row, metadata, suspicion, triage_flags, %s, 0,"
+    " now(), now() FROM somos_import_rows"
     " ON CONFLICT (campaign_id, external_id) DO UPDATE SET fields = EXCLUDED.fields,"
     " source_row = EXCLUDED.source_row, metadata = EXCLUDED.metadata,"
+    " suspicion = EXCLUDED.suspicion, triage_flags = EXCLUDED.triage_flags,"
     " updated_at = EXCLUDED.updated_at"
 )
 # The settled records whose text the upsert is about to change: their consensus was reached on
@@ -66,12 +68,27 @@ def _pieces(draft: RecordDraft) -> list[dict[str, str]]:
     ]
 
 
-def _draft_columns(draft: RecordDraft) -> tuple[str, str, str, str]:
+def _triaged(
+    *, campaign: Campaign, drafts: Iterable[RecordDraft]
+) -> Iterator[tuple[RecordDraft, Triage]]:
+    """Each draft with its triage, checked a batch at a time (the checks work in batches)."""
+    for batch in _batches(drafts):
+        triages = records_triage(
+            (draft.pieces for draft in batch),
+            source_language=campaign.source_language,
+            target_language=campaign.target_language,
+        )
+        yield from zip(batch, triages, strict=True)
+
+
+def _draft_columns(draft: RecordDraft, triage: Triage) -> tuple[str, str, str, str, float, str]:
     return (
         draft.external_id,
         _dumps(_pieces(draft)),
         _dumps(draft.source_row),
         _dumps(draft.metadata),
+        triage.score,
+        _dumps([flag.as_json() for flag in triage.flags]),
     )
 
 
@@ -82,9 +99,16 @@ def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> 
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY {_RECORD_TABLE} ({_COPY_COLUMNS}) FROM STDIN") as copy:
-            for draft in drafts:
+            for draft, triage in _triaged(campaign=campaign, drafts=drafts):
                 copy.write_row(
-                    (campaign.pk, *_draft_columns(draft), Record.Status.PENDING, 0, now, now)
+                    (
+                        campaign.pk,
+                        *_draft_columns(draft, triage),
+                        Record.Status.PENDING,
+                        0,
+                        now,
+                        now,
+                    )
                 )
                 written += 1
     return written
@@ -95,12 +119,13 @@ def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Wr
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE somos_import_rows (external_id text, fields jsonb,"
-            " source_row jsonb, metadata jsonb) ON COMMIT DROP"
+            " source_row jsonb, metadata jsonb, suspicion float8, triage_flags jsonb)"
+            " ON COMMIT DROP"
         )
         written = 0
         with cursor.cursor.copy("COPY somos_import_rows FROM STDIN") as copy:
-            for draft in drafts:
-                copy.write_row(_draft_columns(draft))
+            for draft, triage in _triaged(campaign=campaign, drafts=drafts):
+                copy.write_row(_draft_columns(draft, triage))
                 written += 1
         cursor.execute(_SETTLED_RETEXTED, [campaign.pk, Record.Status.PENDING])
         retexted = [row[0] for row in cursor.fetchall()]
@@ -121,6 +146,11 @@ def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Writte
     written = 0
     retexted: list[int] = []
     for batch in _batches(drafts):
+        triages = records_triage(
+            (draft.pieces for draft in batch),
+            source_language=campaign.source_language,
+            target_language=campaign.target_language,
+        )
         settled = (
             Record.objects.filter(campaign=campaign, external_id__in=[d.external_id for d in batch])
             .exclude(status=Record.Status.PENDING)
@@ -136,12 +166,21 @@ def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Writte
                     fields=_pieces(draft),
                     source_row=json.loads(_dumps(draft.source_row)),
                     metadata=json.loads(_dumps(draft.metadata)),
+                    suspicion=triage.score,
+                    triage_flags=[flag.as_json() for flag in triage.flags],
                 )
-                for draft in batch
+                for draft, triage in zip(batch, triages, strict=True)
             ],
             update_conflicts=True,
             unique_fields=["campaign", "external_id"],
-            update_fields=["fields", "source_row", "metadata", "updated_at"],
+            update_fields=[
+                "fields",
+                "source_row",
+                "metadata",
+                "suspicion",
+                "triage_flags",
+                "updated_at",
+            ],
         )
         written += len(batch)
     return Written(written, retexted)

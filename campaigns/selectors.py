@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from campaigns.access import may_see
 from campaigns.importers.presets import preset_get
-from campaigns.models import Campaign, Question
+from campaigns.models import Campaign, Question, Record
 from somos_site.cache import cached, forget, model_from_row, model_row
 
 # Every annotate request reads the campaign and its questions; organizers change them once
@@ -82,3 +82,12 @@ def _campaign_key(slug: str) -> str:
 
 def _questions_key(campaign_id: int) -> str:
     return f"questions:{campaign_id}"
+
+
+def suspect_records(*, campaign: Campaign, top: int) -> list[Record]:
+    """The campaign's most suspect records, most suspect first (then by id)."""
+    return list(
+        Record.objects.filter(campaign=campaign, suspicion__gt=0)
+        .order_by("-suspicion", "id")
+        .only("id", "external_id", "suspicion", "triage_flags")[:top]
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
@@ -11,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from campaigns.importers.presets import preset_get
-from campaigns.importers.records import ImportRejected, Problem, RecordDraft
+from campaigns.importers.records import ImportRejected, Piece, Problem, RecordDraft
 from campaigns.importers.sources import Source
-from campaigns.models import Campaign, ImportRun, Question, Record
+from campaigns.models import CAMPAIGN_SETTINGS, Campaign, ImportRun, Question, Record
 from campaigns.record_writer import records_write
 from campaigns.signals import records_imported
+from campaigns.triage.checks import records_triage
 
 
 @transaction.atomic
@@ -217,18 +219,7 @@ def campaign_status_change(*, campaign: Campaign, status: Campaign.Status) -> Ca
 
 
 # What the settings page (and code creating campaigns) may change; status has its own service.
-SETTINGS_FIELDS = frozenset(
-    {
-        "name",
-        "description",
-        "overlap",
-        "source_language",
-        "target_language",
-        "is_public",
-        "argilla_workspace",
-        "argilla_dataset",
-    }
-)
+SETTINGS_FIELDS = frozenset(CAMPAIGN_SETTINGS)
 QUESTION_FIELDS = frozenset({"title", "description", "required"})
 
 
@@ -292,3 +283,35 @@ def campaign_settings_save(
 def campaign_organizer_add(*, campaign: Campaign, user: AbstractBaseUser) -> None:
     """Give the user organizer rights on the campaign."""
     campaign.organizers.add(user)
+
+
+@transaction.atomic
+def records_triage_refresh(*, campaign: Campaign) -> int:
+    """Run the triage checks again on every record of the campaign; return how many changed.
+
+    Imports check each record as they write it; this is for records written before the
+    checks existed, or after the checks changed.
+    """
+    changed = []
+    records = Record.objects.filter(campaign=campaign).only(
+        "id", "fields", "suspicion", "triage_flags"
+    )
+    for batch in _chunks(records.order_by("id").iterator(chunk_size=2000), 2000):
+        triages = records_triage(
+            ([Piece(**piece) for piece in record.fields] for record in batch),
+            source_language=campaign.source_language,
+            target_language=campaign.target_language,
+        )
+        for record, triage in zip(batch, triages, strict=True):
+            flags = [flag.as_json() for flag in triage.flags]
+            if (record.suspicion, record.triage_flags) != (triage.score, flags):
+                record.suspicion, record.triage_flags = triage.score, flags
+                changed.append(record)
+    Record.objects.bulk_update(changed, ["suspicion", "triage_flags"], batch_size=2000)
+    return len(changed)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

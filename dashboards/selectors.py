@@ -15,8 +15,9 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from campaigns.access import may_see, public_campaigns
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Record
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
+from dashboards.signals import suspect_fixed_asked
 from somos_site.accounts.selectors import public_names
 
 WINDOWS = {"all": None, "7d": 7, "30d": 30}
@@ -288,4 +289,15 @@ def global_overview() -> dict:
         "completed": totals["completed"] or 0,
         "validated": totals["validated"] or 0,
         "answers": totals["answers"] or 0,
+    }
+
+
+def triage_figures(*, campaign: Campaign) -> dict[str, int]:
+    """Suspect translations of the campaign (campaigns.triage): all, still waiting, corrected."""
+    suspect = Record.objects.filter(campaign=campaign, suspicion__gt=0)
+    answers = suspect_fixed_asked.send(sender=Campaign, campaign=campaign)
+    return {
+        "suspect": suspect.count(),
+        "suspect_waiting": suspect.filter(status=Record.Status.PENDING).count(),
+        "suspect_fixed": sum(count for _receiver, count in answers if count),
     }

@@ -21,6 +21,7 @@ from dashboards.selectors import (
     personal_standing,
     ranking_for_campaign,
     top_share,
+    triage_figures,
 )
 from somos_site.accounts.models import SpanishVariety
 
@@ -100,6 +101,7 @@ def _dashboard_figures(campaign: Campaign) -> dict:
         },
         "top_share": round(share * 100) if share is not None else None,
         "by_variety": list(contributors_by(campaign=campaign, field="spanish_variety")),
+        "triage": triage_figures(campaign=campaign),
     }
 
 

@@ -29,6 +29,10 @@ class ExportCounts:
     waiting: int
     responses: int
     contributors: int
+    # Records the triage checks flagged at import (campaigns.triage), and of those, how many
+    # the community's validated text corrects.
+    flagged: int = 0
+    flagged_corrected: int = 0
 
 
 def _figure(value: float | None, *, percent: bool = False) -> str:
@@ -108,6 +112,8 @@ def card_text(
         f"| still collecting answers | {counts.waiting} |",
         f"| answers | {counts.responses} |",
         f"| contributors | {counts.contributors} |",
+        f"| flagged as suspect translations at import | {counts.flagged} |",
+        f"| of which corrected by the community | {counts.flagged_corrected} |",
         "",
         "## Agreement",
         "",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from annotation.agreement import CampaignAgreement, answers_agreement
 from annotation.consensus.bulk import consensus_compute_pending
+from annotation.consensus.selectors import suspect_fixed_count
 from campaigns.models import Campaign, Record
 from leaderboard.export.card import ExportCounts, card_text
 from leaderboard.export.harness import harness_task_write, task_name
@@ -132,6 +133,8 @@ def campaign_export(
         + loaded.counts.get(Record.Status.COMPLETED, 0),
         responses=len(responses["contributor"]),
         contributors=len(set(responses["contributor"])),
+        flagged=Record.objects.filter(campaign=campaign, suspicion__gt=0).count(),
+        flagged_corrected=suspect_fixed_count(campaign=campaign),
     )
     leaderboard = campaign_target_ensure(campaign=campaign, layout=layout, user=user)
     license_id = leaderboard.license or layout.license

@@ -10,18 +10,36 @@ from annotation.services import response_submit
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
 from campaigns.samples import SAMPLE_DATA as SAMPLES
-from campaigns.services import campaign_create, campaign_status_change, records_import
+from campaigns.services import (
+    campaign_create,
+    campaign_settings_update,
+    campaign_status_change,
+    records_import,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_next_record_prefers_records_with_fewest_answers(arc_campaign):
+    # Without triage every record is equally suspect: fewest answers first, then by id.
+    campaign = campaign_settings_update(campaign=arc_campaign, triage_first=False)
     first_volunteer, second_volunteer = UserFactory(), UserFactory()
-    first = next_record_for(campaign=arc_campaign, user=first_volunteer)
+    first = next_record_for(campaign=campaign, user=first_volunteer)
     response_submit(record=first, user=first_volunteer, values={"verdict": "correct"})
-    offered = next_record_for(campaign=arc_campaign, user=second_volunteer)
+    offered = next_record_for(campaign=campaign, user=second_volunteer)
     assert offered.submitted_count == 0 and offered != first
+
+
+def test_next_record_answers_the_most_suspect_record_up_to_its_overlap_first(arc_campaign):
+    suspect = arc_campaign.records.order_by("-suspicion", "id").first()
+    assert suspect.suspicion > 0, "the shipped ARC sample has one suspect translation"
+    first_volunteer, second_volunteer, third = UserFactory(), UserFactory(), UserFactory()
+    assert next_record_for(campaign=arc_campaign, user=first_volunteer) == suspect
+    response_submit(record=suspect, user=first_volunteer, values={"verdict": "correct"})
+    assert next_record_for(campaign=arc_campaign, user=second_volunteer) == suspect
+    response_submit(record=suspect, user=second_volunteer, values={"verdict": "correct"})
+    assert next_record_for(campaign=arc_campaign, user=third) != suspect
 
 
 def test_next_record_is_stable_across_reloads(arc_campaign, volunteer):

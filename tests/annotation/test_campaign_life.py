@@ -81,9 +81,11 @@ from campaigns.models import Campaign, ImportRun, Record
 from campaigns.services import (
     TransitionNotAllowed,
     campaign_create,
+    campaign_settings_update,
     campaign_status_change,
     records_import,
 )
+from campaigns.triage.checks import Piece, record_triage
 from dashboards.models import ContributorCounter
 from leaderboard.export.services import campaign_export
 from somos_site.cache import forget_local_copies
@@ -241,6 +243,8 @@ class CampaignLife(RuleBasedStateMachine):
             slug=f"vida-{uuid.uuid4().hex[:12]}", name="Vida", preset="okapi_arc", overlap=OVERLAP
         )
         self.status = Campaign.Status.DRAFT
+        # Records are offered most suspect translation first unless the organizer turns it off.
+        self.triage_first = True
         self.volunteers = [UserFactory() for _ in range(VOLUNTEERS)]
         self.argilla_ids = [uuid.uuid4() for _ in range(VOLUNTEERS)]
         self.reviewer = UserFactory()
@@ -481,7 +485,22 @@ class CampaignLife(RuleBasedStateMachine):
         ]
         if not fresh:
             return None
-        return min(fresh, key=lambda short: (counts[short], self.pks[short]))
+        if not self.triage_first:
+            return min(fresh, key=lambda short: (counts[short], self.pks[short]))
+        # _records_hold checks each stored suspicion against the checks run on its pieces.
+        suspicion = dict(
+            Record.objects.filter(campaign=self.campaign).values_list("pk", "suspicion")
+        )
+        return min(
+            fresh,
+            key=lambda short: (-suspicion[self.pks[short]], counts[short], self.pks[short]),
+        )
+
+    @rule(on=st.booleans())
+    def triage_order(self, on):
+        """The organizer turns offering suspect translations first on or off."""
+        self.campaign = campaign_settings_update(campaign=self.campaign, triage_first=on)
+        self.triage_first = on
 
     @rule(work=st.lists(st.tuples(_volunteer, _answers), min_size=1, max_size=3))
     def annotate(self, work):
@@ -861,6 +880,10 @@ class CampaignLife(RuleBasedStateMachine):
                 for piece in model.pieces
             ]
             assert record.submitted_count == len(given) == self._submitted_count(short)
+            # Checked at import, and again when an upsert changes the text.
+            triage = record_triage([Piece(**piece) for piece in record.fields])
+            assert record.suspicion == triage.score
+            assert record.triage_flags == [flag.as_json() for flag in triage.flags]
             consensus = getattr(record, "consensus", None)
             _note(f"record {record.status}" + (f" ({consensus.reason})" if consensus else ""))
             if short in self.reviewed:

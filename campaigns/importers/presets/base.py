@@ -189,6 +189,10 @@ class Preset:
         """Return the piece names a record may have (generic: from the mapping)."""
         return self.piece_names
 
+    def correct_piece(self, metadata: dict) -> str | None:
+        """Name the piece the dataset marks as the correct answer, if the layout has one."""
+        return None
+
     def questions(self, mapping: dict | None = None) -> list[QuestionSpec]:
         """Return the verdict question and one correction question per piece."""
         pieces = self.pieces_for(mapping)

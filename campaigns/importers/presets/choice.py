@@ -58,6 +58,11 @@ def _spanish_answer(spanish: RowCheck, row: dict) -> str | None:
     return None
 
 
+def _option_of(metadata: dict) -> str | None:
+    letter = metadata.get("answer")
+    return f"option_{letter.lower()}" if isinstance(letter, str) and letter else None
+
+
 def choice_pieces(
     pair: Pair,
     english: RowCheck,
@@ -109,6 +114,9 @@ class OkapiArcPreset(AlignedPreset):
     title = gettext_lazy("ARC-Challenge (Okapi Spanish translation)")
     piece_names = ("question", *OPTION_FIELDS)
     key_fields = ("id", "id")
+
+    def correct_piece(self, metadata: dict) -> str | None:
+        return _option_of(metadata)
 
     def _keys(self) -> tuple[KeyReader, KeyReader]:
         def spanish_key(check: RowCheck, row: dict) -> str | None:
@@ -170,6 +178,9 @@ class OkapiMmluPreset(AlignedPreset):
     title = gettext_lazy("MMLU (Okapi Spanish translation)")
     piece_names = ("question", *OPTION_FIELDS)
     key_fields = ("_row_index", "id")
+
+    def correct_piece(self, metadata: dict) -> str | None:
+        return _option_of(metadata)
 
     def _keys(self) -> tuple[KeyReader, KeyReader]:
         counters: dict[str, int] = {}

@@ -1,0 +1,1 @@
+"""Rank machine translations by how likely they are to be wrong, so volunteers see those first."""
