@@ -182,7 +182,7 @@ _LEASE_IF_ROOM = """
 
 def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
     passed: list[int] = []
-    for statement in _FRESH_STATEMENTS[campaign.triage_first]:
+    for statement in _FRESH_STATEMENTS[campaign.triage_first and campaign.suspect_records > 0]:
         while True:
             with transaction.atomic():
                 found = list(

@@ -41,6 +41,9 @@ class Campaign(models.Model):
         help_text=_("Submitted responses each record needs."),
     )
     is_public = models.BooleanField(_("public dashboard"), default=True)
+    # How many records the triage checks flagged (set by every import): the queue looks for
+    # suspect records first only where there are some.
+    suspect_records = models.PositiveIntegerField(_("suspect records"), default=0)
     triage_first = models.BooleanField(
         _("suspect translations first"),
         default=True,

@@ -88,7 +88,8 @@ def _draft_columns(draft: RecordDraft, triage: Triage) -> tuple[str, str, str, s
         _dumps(draft.source_row),
         _dumps(draft.metadata),
         triage.score,
-        _dumps([flag.as_json() for flag in triage.flags]),
+        # Most records have no flag: skip the encoder for them.
+        _dumps([flag.as_json() for flag in triage.flags]) if triage.flags else "[]",
     )
 
 

@@ -84,7 +84,7 @@ def _questions_key(campaign_id: int) -> str:
     return f"questions:{campaign_id}"
 
 
-def suspect_records(*, campaign: Campaign, top: int) -> list[Record]:
+def most_suspect_records(*, campaign: Campaign, top: int) -> list[Record]:
     """The campaign's most suspect records, most suspect first (then by id)."""
     return list(
         Record.objects.filter(campaign=campaign, suspicion__gt=0)

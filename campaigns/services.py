@@ -16,6 +16,7 @@ from campaigns.importers.records import ImportRejected, Piece, Problem, RecordDr
 from campaigns.importers.sources import Source
 from campaigns.models import CAMPAIGN_SETTINGS, Campaign, ImportRun, Question, Record
 from campaigns.record_writer import records_write
+from campaigns.selectors import campaign_cache_forget
 from campaigns.signals import records_imported
 from campaigns.triage.checks import records_triage
 
@@ -176,6 +177,7 @@ def _records_store(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> tupl
     before = Record.objects.filter(campaign=campaign).count()
     written = records_write(campaign=campaign, drafts=drafts, first_import=before == 0)
     after = Record.objects.filter(campaign=campaign).count()
+    _suspect_records_count(campaign)
     # The counters move, and settled records whose text changed settle again, in this
     # transaction (dashboards and annotation listen).
     records_imported.send(
@@ -308,7 +310,17 @@ def records_triage_refresh(*, campaign: Campaign) -> int:
                 record.suspicion, record.triage_flags = triage.score, flags
                 changed.append(record)
     Record.objects.bulk_update(changed, ["suspicion", "triage_flags"], batch_size=2000)
+    _suspect_records_count(campaign)
     return len(changed)
+
+
+def _suspect_records_count(campaign: Campaign) -> None:
+    # Counted through the partial index of suspect records; the cached campaign is forgotten
+    # on commit, so the queue starts looking for them at once.
+    suspects = Record.objects.filter(campaign=campaign, suspicion__gt=0).count()
+    Campaign.objects.filter(pk=campaign.pk).update(suspect_records=suspects)
+    campaign.suspect_records = suspects
+    campaign_cache_forget(slug=campaign.slug, campaign_id=campaign.pk)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

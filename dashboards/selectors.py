@@ -294,6 +294,8 @@ def global_overview() -> dict:
 
 def triage_figures(*, campaign: Campaign) -> dict[str, int]:
     """Suspect translations of the campaign (campaigns.triage): all, still waiting, corrected."""
+    if not campaign.suspect_records:
+        return {"suspect": 0, "suspect_waiting": 0, "suspect_fixed": 0}
     suspect = Record.objects.filter(campaign=campaign, suspicion__gt=0)
     answers = suspect_fixed_asked.send(sender=Campaign, campaign=campaign)
     return {

@@ -366,6 +366,8 @@ class CampaignLife(RuleBasedStateMachine):
                 answered = self._submitted_count(row.short)
                 _note(f"import: translation changed, {min(answered, OVERLAP)}+ answers")
             self.records[row.short] = row
+        # The import counted the suspect records on the campaign's row (the queue reads it).
+        self.campaign = Campaign.objects.get(pk=self.campaign.pk)
         pks = dict(Record.objects.filter(campaign=self.campaign).values_list("external_id", "pk"))
         self.pks = {short: pks[record.external_id] for short, record in self.records.items()}
 
@@ -844,6 +846,9 @@ class CampaignLife(RuleBasedStateMachine):
         self._leases_hold()
         campaign = Campaign.objects.get(pk=self.campaign.pk)
         assert campaign.status == self.status
+        assert campaign.suspect_records == (
+            Record.objects.filter(campaign=campaign, suspicion__gt=0).count()
+        )
         if self.joined:
             joined = set(
                 Participation.objects.filter(campaign=self.campaign).values_list(

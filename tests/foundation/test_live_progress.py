@@ -52,6 +52,9 @@ async def _refused(path: str) -> int:
     )
     connected, code = await communicator.connect()
     assert not connected
+    # Let the refused consumer finish inside this loop: closing the loop while it still
+    # awaits a database call that runs on the calling thread never returns.
+    await communicator.disconnect()
     return code
 
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from campaigns.selectors import suspect_records
+from campaigns.selectors import most_suspect_records
 from campaigns.services import records_triage_refresh
 from campaigns.triage.checks import reason_text
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             changed = records_triage_refresh(campaign=campaign)
             self.stderr.write(_("Checked again: %(count)d records changed.") % {"count": changed})
         with translation.override(language):
-            for record in suspect_records(campaign=campaign, top=top):
+            for record in most_suspect_records(campaign=campaign, top=top):
                 reasons = "; ".join(_piece_reason(flag) for flag in record.triage_flags)
                 self.stdout.write(f"{record.external_id}\t{record.suspicion:g}\t{reasons}")
 
