@@ -186,8 +186,8 @@ def record_template() -> list[str]:
 
 
 RECORD_COLUMNS = (
-    "campaign_id, external_id, fields, source_row, metadata, status, submitted_count,"
-    " created_at, updated_at"
+    "campaign_id, external_id, fields, source_row, metadata, suspicion, triage_flags, status,"
+    " submitted_count, created_at, updated_at"
 )
 
 
@@ -202,7 +202,7 @@ def records_copy(*, campaign_id: int, first: int, statuses: Iterable[tuple[str, 
         columns=RECORD_COLUMNS,
         lines=(
             f'{campaign_id}\tbench/{number}\t{str(number).join(pieces)}\t{{"row":{number}}}'
-            f'\t{{"answer":"A"}}\t{status}\t{count}\t{now}\t{now}\n'
+            f'\t{{"answer":"A"}}\t0\t[]\t{status}\t{count}\t{now}\t{now}\n'
             for number, (status, count) in enumerate(statuses, start=first)
         ),
     )
