@@ -14,11 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='campaign',
-            name='suspect_records',
-            field=models.PositiveIntegerField(default=0, verbose_name='suspect records'),
-        ),
-        migrations.AddField(
-            model_name='campaign',
             name='triage_first',
             field=models.BooleanField(default=True, help_text='Offer volunteers first the records whose machine translation looks broken (text left in English, numbers changed, cut short...).', verbose_name='suspect translations first'),
         ),
