@@ -500,3 +500,33 @@ def test_records_import_rejects_nul_characters_and_overlong_ids(organizer, tmp_p
     assert "«external_id»" in message and "255" in message
     assert campaign.records.count() == 0
     assert ImportRun.objects.get(campaign=campaign).status == ImportRun.Status.FAILED
+
+
+@pytest.mark.parametrize("again", [False, True], ids=["first import", "upsert"])
+def test_records_import_keeps_tabs_breaks_backslashes_and_long_integers(tmp_path, again):
+    # The writer composes COPY's text format itself, and the reader parses with orjson:
+    # what either escapes or reads differently must arrive exactly as the file holds it.
+    rows = load(MPEP)
+    odd = {
+        **rows[0],
+        "external_id": "a\tb\\c\nd\re",
+        "source": 'Tab\there, "quotes", back\\slash \\n and a real\nbreak',
+        "target-suggestion": "Tabulador\taquí, barra \\ invertida\ny salto",
+        "tally": 12345678901234567890123,
+        "ratio": 0.1,
+    }
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in [odd, *rows[1:]]),
+        encoding="utf-8",
+    )
+    campaign = new_campaign("dibt_prompts")
+    if again:
+        run_import(campaign, MPEP)
+    run_import(campaign, path)
+    record = campaign.records.get(external_id="a\tb\\c\nd\re")
+    assert record.fields == [
+        {"name": "prompt", "source": odd["source"], "translation": odd["target-suggestion"]}
+    ]
+    assert record.source_row == {"row": odd}
+    assert record.source_row["row"]["tally"] == 12345678901234567890123

@@ -165,6 +165,7 @@ class RowReader:
     # Whether _rows() holds every row to SOMOS_IMPORT_MAX_ROW_BYTES itself, from the raw
     # input (cheaply); for other readers, rows() measures each row's values.
     checks_row_bytes = False
+    _line_limit: int | None = None
 
     def __init__(self, source: Source, problems: ProblemLog) -> None:
         self.source = source
@@ -254,7 +255,10 @@ class RowReader:
 
     def read_line(self, handle: BinaryIO, row: int | None) -> bytes:
         """Read one line, rejecting the source at a line too long to be a row."""
-        limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
+        # Read once per reader: settings are a lazy object, slow to ask on every line.
+        limit = self._line_limit
+        if limit is None:
+            limit = self._line_limit = settings.SOMOS_IMPORT_MAX_ROW_BYTES
         raw = handle.readline(limit + 1)
         if len(raw) > limit:
             self.problems.reject(

@@ -1,0 +1,133 @@
+"""Triage a long import's batches in a second process while the import reads and writes.
+
+The checks cost about as much as reading a record, and an import runs on one core while the
+machine has at least two (PostgreSQL, which takes the COPY, leaves half of the second one
+idle). So past its first batches an import hands each batch's pieces to a forked worker
+and goes on reading; it takes the scores back two batches later, in order. Short imports,
+and processes that may not fork (a daemonic worker, a platform without fork), check every
+batch where they are. Either way the results are those of `records_triage`.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+from campaigns.triage.checks import Flag, Piece, Triage, records_triage
+
+logger = logging.getLogger(__name__)
+Item = TypeVar("Item")
+# Batches checked here before a worker is worth forking (a fork takes ~50 ms).
+BATCHES_BEFORE_WORKER = 3
+# Batches handed over and not yet taken back: enough to keep the worker busy.
+BATCHES_AHEAD = 2
+
+_CLEAN = Triage(0.0, ())
+_PieceRow = tuple[str, str, str]
+# A clean record travels back as None; a flagged one as its score and flags' fields.
+_Sent = tuple[float, list[tuple[str, str, float, dict[str, str]]]] | None
+
+
+def batches_triaged(
+    batches: Iterable[list[Item]],
+    pieces_of: Callable[[Item], Sequence[Piece]],
+    *,
+    source_language: str,
+    target_language: str,
+) -> Iterator[tuple[list[Item], list[Triage]]]:
+    """Yield each batch with its items' triage, in order."""
+    languages = {"source_language": source_language, "target_language": target_language}
+    iterator = iter(batches)
+    for batch in islice(iterator, BATCHES_BEFORE_WORKER):
+        yield batch, records_triage((pieces_of(item) for item in batch), **languages)
+    pool = _worker_pool()
+    if pool is None:
+        for batch in iterator:
+            yield batch, records_triage((pieces_of(item) for item in batch), **languages)
+        return
+    with pool:
+        pending: deque[tuple[list[Item], Future | None]] = deque()
+        handing_over = True
+        for batch in iterator:
+            future = None
+            if handing_over:
+                future = _submitted(pool, batch, pieces_of, languages)
+                # A worker that cannot start (a daemonic process after all) will not later.
+                handing_over = future is not None
+            pending.append((batch, future))
+            if len(pending) > BATCHES_AHEAD:
+                yield _taken(*pending.popleft(), pieces_of, languages)
+        while pending:
+            yield _taken(*pending.popleft(), pieces_of, languages)
+
+
+def _worker_pool() -> ProcessPoolExecutor | None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if multiprocessing.current_process().daemon:
+        # Celery's prefork children are daemonic, and daemonic processes may not fork.
+        return None
+    # Fork, not spawn: the child has the checks and the language model loaded already, and
+    # touches nothing but the pieces it is sent (it ends with os._exit: no finaliser of the
+    # parent's database connection runs in it).
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
+def _submitted(
+    pool: ProcessPoolExecutor,
+    batch: list[Item],
+    pieces_of: Callable[[Item], Sequence[Piece]],
+    languages: dict[str, str],
+) -> Future | None:
+    rows = [[(p.name, p.source, p.translation) for p in pieces_of(item)] for item in batch]
+    try:
+        return pool.submit(
+            _triage_rows, rows, languages["source_language"], languages["target_language"]
+        )
+    except Exception:
+        logger.warning("triage worker did not start; checking in process", exc_info=True)
+        return None
+
+
+def _taken(
+    batch: list[Item],
+    future: Future | None,
+    pieces_of: Callable[[Item], Sequence[Piece]],
+    languages: dict[str, str],
+) -> tuple[list[Item], list[Triage]]:
+    """The batch with its triage from the worker, or checked here if the worker failed."""
+    if future is not None:
+        try:
+            return batch, [_received(sent) for sent in future.result()]
+        except Exception:
+            # A worker that died or could not be sent the batch: it is checked here instead
+            # (and a fault of the checks themselves is raised here, where it can be read).
+            logger.warning("triage worker failed; checking the batch in process", exc_info=True)
+    return batch, records_triage((pieces_of(item) for item in batch), **languages)
+
+
+def _triage_rows(rows: list[list[_PieceRow]], source: str, target: str) -> list[_Sent]:
+    """In the worker: triage records sent as rows of (name, source, translation)."""
+    triages = records_triage(
+        ([Piece(*row) for row in record] for record in rows),
+        source_language=source,
+        target_language=target,
+    )
+    return [
+        None
+        if not triage.flags
+        else (triage.score, [(f.piece, f.check, f.weight, f.detail) for f in triage.flags])
+        for triage in triages
+    ]
+
+
+def _received(sent: _Sent) -> Triage:
+    if sent is None:
+        return _CLEAN
+    score, flags = sent
+    return Triage(score, tuple(Flag(*flag) for flag in flags))
