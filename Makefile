@@ -44,8 +44,8 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Rebuild the Spanish and English catalogues (needs gettext's msgfmt) after changing strings.
+# Rebuild the catalogues (Spanish, Catalan, Basque, Galician, English) (needs gettext's msgfmt) after changing strings.
 messages: setup
-	$(PY) manage.py makemessages --locale es --locale en --ignore ".venv/*" \
+	$(PY) manage.py makemessages --locale es --locale ca --locale eu --locale gl --locale en --ignore ".venv/*" \
 		--ignore ".venv-argilla/*" --ignore "staticfiles/*" --ignore "tests/*" --ignore "bench/*"
 	$(PY) manage.py compilemessages --ignore ".venv/*" --ignore ".venv-argilla/*"

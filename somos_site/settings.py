@@ -164,7 +164,14 @@ AUTHENTICATION_BACKENDS = [
 
 # Internationalisation: Spanish first, English available.
 LANGUAGE_CODE = "es"
-LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+# Spanish and the co-official languages of Spain, then English.
+LANGUAGES = [
+    ("es", _("Spanish")),
+    ("ca", _("Catalan")),
+    ("eu", _("Basque")),
+    ("gl", _("Galician")),
+    ("en", _("English")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
