@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.importers.presets import PRESETS, preset_get
+from campaigns.languages import language_choices
 from campaigns.models import CAMPAIGN_SETTINGS, OVERLAP_MAX, OVERLAP_MIN, Campaign, Question
 
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
@@ -29,7 +30,7 @@ class SourceFields(forms.Form):
     translation_file = forms.FileField(
         label=_("Translation file"),
         required=False,
-        help_text=_("For Okapi presets: the Spanish translation aligned by id."),
+        help_text=_("For Okapi presets: the translation aligned by id."),
     )
     hub_name = forms.CharField(
         label=_("…or a Hugging Face dataset"),
@@ -85,8 +86,13 @@ class CampaignFields(forms.Form):
         initial=2,
         help_text=_("How many volunteers must answer each record before it is complete."),
     )
-    source_language = forms.CharField(label=_("Source language"), max_length=12, initial="en")
-    target_language = forms.CharField(label=_("Target language"), max_length=12, initial="es")
+    # Choices are a callable so the names follow each request's language.
+    source_language = forms.ChoiceField(
+        label=_("Source language"), choices=language_choices, initial="en"
+    )
+    target_language = forms.ChoiceField(
+        label=_("Target language"), choices=language_choices, initial="es"
+    )
 
 
 class CampaignCreateForm(CampaignFields, SourceFields):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from campaigns.importers.presets import preset_get
 from campaigns.importers.records import ImportRejected, Piece, Problem, RecordDraft
@@ -31,6 +32,8 @@ def campaign_create(
     overlap: int = 2,
     organizers: Iterable[AbstractBaseUser] = (),
     field_mapping: dict | None = None,
+    source_language: str = "en",
+    target_language: str = "es",
 ) -> Campaign:
     """Create a draft campaign with the preset's questions.
 
@@ -46,10 +49,17 @@ def campaign_create(
         overlap=overlap,
         preset=preset,
         field_mapping=field_mapping or {},
+        source_language=source_language,
+        target_language=target_language,
     )
     campaign.organizers.set(organizers)
-    # Question titles are campaign content in the campaign's target language.
-    with override(campaign.target_language):
+    # Question titles are campaign content in the campaign's target language; for a language
+    # the site is not translated into, in the language of whoever creates the campaign.
+    spoken = target_language if target_language in dict(settings.LANGUAGES) else get_language()
+    with override(spoken):
+        questions = preset_definition.questions(
+            field_mapping or None, target_language=target_language
+        )
         Question.objects.bulk_create(
             Question(
                 campaign=campaign,
@@ -64,7 +74,7 @@ def campaign_create(
                 field=spec.field,
                 position=position,
             )
-            for position, spec in enumerate(preset_definition.questions(field_mapping or None))
+            for position, spec in enumerate(questions)
         )
     return campaign
 
@@ -98,9 +108,8 @@ def campaign_create_and_import(
             overlap=overlap,
             organizers=organizers,
             field_mapping=field_mapping,
-        )
-        campaign = campaign_settings_update(
-            campaign=campaign, source_language=source_language, target_language=target_language
+            source_language=source_language,
+            target_language=target_language,
         )
         run = records_import(campaign=campaign, source=source, translation=translation, user=user)
     return campaign, run

@@ -11,11 +11,12 @@ from leaderboard.export.layouts import Layout
 from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.registry import TABLE_5
 
-# Registry entries of the paper's Table 5 that a preset's campaign feeds by default.
+# Registry entries of the paper's Table 5 that a preset's campaign feeds by default, by
+# (preset, target language): they are Spanish datasets, so only a campaign into Spanish does.
 PRESET_LEADERBOARD = {
-    "okapi_arc": "ARC-C_es",
-    "okapi_mmlu": "MMLU_es",
-    "okapi_hellaswag": "HellaSwag_es",
+    ("okapi_arc", "es"): "ARC-C_es",
+    ("okapi_mmlu", "es"): "MMLU_es",
+    ("okapi_hellaswag", "es"): "HellaSwag_es",
 }
 
 
@@ -50,14 +51,15 @@ def campaign_target_ensure(
 ) -> LeaderboardDataset:
     """Return the dataset the campaign feeds, choosing one (or registering a new one) if unset.
 
-    A preset's campaign feeds its benchmark's entry of Table 5; any other feeds the entry of
-    its own name, made on its first export. Only staff and operators (user None) attach the
-    campaign to it for good; an organizer's export only proposes a version of it.
+    A preset's campaign into Spanish feeds its benchmark's entry of Table 5; any other feeds
+    the entry of its own name (in its target language), made on its first export. Only staff
+    and operators (user None) attach the campaign to it for good; an organizer's export only
+    proposes a version of it.
     """
     target = CampaignTarget.objects.select_related("dataset").filter(campaign=campaign).first()
     if target is not None:
         return target.dataset
-    default = PRESET_LEADERBOARD.get(campaign.preset)
+    default = PRESET_LEADERBOARD.get((campaign.preset, campaign.target_language))
     dataset = LeaderboardDataset.objects.filter(name=default).first() if default else None
     if dataset is None:
         dataset = LeaderboardDataset.objects.filter(name=campaign.name).first()

@@ -1,5 +1,5 @@
 """Turn benchmark files and their machine translations into record drafts (no database).
 
-`sources` reads rows; `presets` knows each benchmark's layout and pairs English with
-Spanish; `records` holds the drafts handed to the database layer and the problems.
+`sources` reads rows; `presets` knows each benchmark's layout and pairs English with its
+translation; `records` holds the drafts handed to the database layer and the problems.
 """

@@ -23,11 +23,12 @@ from itertools import pairwise
 from operator import eq
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from campaigns.importers.presets.base import piece_label
 from campaigns.importers.records import Piece
+from campaigns.languages import language_name_in_sentence
 
 __all__ = ["WEIGHTS", "Flag", "Piece", "Triage", "reason_text", "record_triage", "records_triage"]
 
@@ -93,18 +94,6 @@ STOP_WORDS = {
     "it": "il lo la gli le di del della dei delle che è e un una per con non sono nel nella "
     "alla al più ma anche",
     "de": "der die das und ist sind nicht ein eine mit von zu den dem des auf für im auch wie oder",
-}
-# Inside a sentence ("Parece estar en inglés"): Spanish writes these in lower case.
-LANGUAGE_NAMES = {
-    "en": pgettext_lazy("language name inside a sentence", "English"),
-    "es": pgettext_lazy("language name inside a sentence", "Spanish"),
-    "ca": pgettext_lazy("language name inside a sentence", "Catalan"),
-    "eu": pgettext_lazy("language name inside a sentence", "Basque"),
-    "gl": pgettext_lazy("language name inside a sentence", "Galician"),
-    "pt": pgettext_lazy("language name inside a sentence", "Portuguese"),
-    "fr": pgettext_lazy("language name inside a sentence", "French"),
-    "it": pgettext_lazy("language name inside a sentence", "Italian"),
-    "de": pgettext_lazy("language name inside a sentence", "German"),
 }
 
 # A number, or a formula sign with the number it touches: the one scan of the originals.
@@ -628,7 +617,7 @@ def reason_text(flag: Flag | dict) -> str:
     check, detail = data["check"], data.get("detail") or {}
     if check == "wrong_language":
         code = detail.get("language", "")
-        return _("Looks like it is in %(language)s") % {"language": LANGUAGE_NAMES.get(code, code)}
+        return _("Looks like it is in %(language)s") % {"language": language_name_in_sentence(code)}
     if check == "numbers_differ":
         return _("The numbers do not match: %(source)s → %(translation)s") % {
             "source": detail.get("source", ""),

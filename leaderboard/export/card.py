@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
+from django.utils.translation import override
 
 from annotation.agreement import CampaignAgreement
 from annotation.consensus.rule import RULE_DESCRIPTION
+from campaigns.languages import language_name
 from leaderboard.export.layouts import Layout
 
 
@@ -53,11 +55,17 @@ def card_text(
     agreement: CampaignAgreement,
     credited: Sequence[str],
     task: str | None,
+    language: str,
 ) -> str:
-    """Return the card: Hub metadata, counts, agreement, consensus rule, license, credits."""
+    """Return the card: Hub metadata, counts, agreement, consensus rule, license, credits.
+
+    language: the code of the validated text's language (the campaign's target language).
+    """
+    with override("en"):
+        language_english = language_name(language)
     header = {
         "license": license_id,
-        "language": ["es"],
+        "language": [language],
         "pretty_name": title,
         "tags": ["somos600m", "translation-validation"],
         "configs": [
@@ -89,10 +97,10 @@ def card_text(
         else "every record; those not validated yet keep their machine translation"
     )
     lines += [
-        "Spanish text validated by the #Somos600M community on Somos: volunteers checked the"
-        " machine translation of every record and corrected it where needed. The rows keep"
-        f" the source's layout (`{layout.preset}`), with the validated text in place of the"
-        f" machine translation. This export holds {exported}.",
+        f"{language_english} text validated by the #Somos600M community on Somos: volunteers"
+        " checked the machine translation of every record and corrected it where needed. The"
+        f" rows keep the source's layout (`{layout.preset}`), with the validated text in place"
+        f" of the machine translation. This export holds {exported}.",
         "",
         "## Splits",
         "",

@@ -13,7 +13,12 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-BASE_TASK = {"arc": "arc_es", "mmlu": "m_mmlu_es", "hellaswag": "hellaswag_es"}
+# The okapi task each harness mirrors, by the campaign's target language: arc_ca, m_mmlu_eu...
+BASE_TASK = {
+    "arc": "arc_{language}",
+    "mmlu": "m_mmlu_{language}",
+    "hellaswag": "hellaswag_{language}",
+}
 
 # The okapi tasks' own prompt building, for the exported rows (the ARC rows keep option_e,
 # empty for four options; empty options are not offered as choices).
@@ -76,9 +81,15 @@ _ACC_NORM = """  - metric: acc_norm
 """
 
 
-def task_name(*, harness: str, slug: str) -> str:
+def task_name(*, harness: str, language: str, slug: str) -> str:
     """Return the task name of a campaign's export: the okapi task's, marked as Somos's."""
-    return f"{BASE_TASK[harness]}_somos_{slug.replace('-', '_')}"
+    base = BASE_TASK[harness].format(language=_identifier(language))
+    return f"{base}_somos_{_identifier(slug)}"
+
+
+def _identifier(value: str) -> str:
+    # Task names are Python-style identifiers: a slug's or a code's hyphens (pt-br) go.
+    return value.replace("-", "_")
 
 
 def _split(splits: Mapping[str, str], *names: str) -> str:

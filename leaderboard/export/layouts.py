@@ -181,8 +181,8 @@ LAYOUTS: dict[str, Layout] = {
             harness="arc",
             license=_OKAPI_LICENSE,
             source=(
-                "Okapi's Spanish ARC-Challenge (CC BY-NC 4.0), a machine translation of AI2's"
-                " ARC (CC BY-SA 4.0)"
+                "Okapi's ARC-Challenge (CC BY-NC 4.0), a machine translation of AI2's ARC"
+                " (CC BY-SA 4.0)"
             ),
         ),
         Layout(
@@ -198,7 +198,7 @@ LAYOUTS: dict[str, Layout] = {
             default_split="test",
             harness="mmlu",
             license=_OKAPI_LICENSE,
-            source="Okapi's Spanish MMLU (CC BY-NC 4.0), a machine translation of MMLU (MIT)",
+            source="Okapi's MMLU (CC BY-NC 4.0), a machine translation of MMLU (MIT)",
         ),
         Layout(
             preset="okapi_hellaswag",
@@ -216,9 +216,7 @@ LAYOUTS: dict[str, Layout] = {
             default_split="val",
             harness="hellaswag",
             license=_OKAPI_LICENSE,
-            source=(
-                "Okapi's Spanish HellaSwag (CC BY-NC 4.0), a machine translation of HellaSwag (MIT)"
-            ),
+            source="Okapi's HellaSwag (CC BY-NC 4.0), a machine translation of HellaSwag (MIT)",
         ),
         Layout(
             preset="dibt_prompts",

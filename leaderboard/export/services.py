@@ -114,7 +114,9 @@ def campaign_export(
     credited = responses_write(folder=folder, columns=responses)
     task = None
     if layout.harness:
-        task = task_name(harness=layout.harness, slug=campaign.slug)
+        task = task_name(
+            harness=layout.harness, language=campaign.target_language, slug=campaign.slug
+        )
         harness_task_write(
             harness=layout.harness,
             task=task,
@@ -150,6 +152,7 @@ def campaign_export(
             agreement=agreement,
             credited=credited,
             task=task,
+            language=campaign.target_language,
         ),
         encoding="utf-8",
     )

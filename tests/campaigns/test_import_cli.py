@@ -19,6 +19,7 @@ from django.utils import translation
 from campaigns.models import Campaign, ImportRun, Record
 from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create
+from tests.campaigns.files import ARC_EN, ARC_ES
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,20 @@ def mmlu_args(slug: str = "mmlu-es", translation_path: Path = MMLU_ES) -> list[s
         str(MMLU_EN),
         "--translation",
         str(translation_path),
+    ]
+
+
+def arc_args(slug: str = "arc-ca") -> list[str]:
+    # The Spanish sample stands in for Okapi's Catalan file: the layout is the same.
+    return [
+        "--slug",
+        slug,
+        "--preset",
+        "okapi_arc",
+        "--source",
+        str(ARC_EN),
+        "--translation",
+        str(ARC_ES),
     ]
 
 
@@ -115,6 +130,38 @@ def test_import_campaign_maps_a_csv_with_the_generic_preset(tmp_path):
         import_campaign(*args, "--mapping", mapping.replace("tema", "en"))
 
 
+def test_import_campaign_creates_the_campaign_in_the_languages_given():
+    out = import_campaign(*arc_args(), "--target-language", "ca")
+    campaign = Campaign.objects.get(slug="arc-ca")
+    assert (campaign.source_language, campaign.target_language) == ("en", "ca")
+    assert "25 created, 0 updated" in out
+    # Question titles are written in the target language and name it.
+    assert "català" in campaign.questions.get(name="verdict").title
+
+
+def test_import_campaign_defaults_to_english_into_spanish():
+    import_campaign(*mmlu_args())
+    campaign = Campaign.objects.get(slug="mmlu-es")
+    assert (campaign.source_language, campaign.target_language) == ("en", "es")
+    assert "español" in campaign.questions.get(name="verdict").title
+
+
+def test_import_campaign_never_changes_an_existing_campaigns_languages():
+    import_campaign(*arc_args(), "--target-language", "ca")
+    with pytest.raises(
+        CommandError, match="--target-language es does not match the campaign arc-ca \\(ca\\)"
+    ):
+        import_campaign(*arc_args(), "--target-language", "es")
+    with pytest.raises(CommandError, match="--source-language fr does not match"):
+        import_campaign(*arc_args(), "--source-language", "fr")
+    campaign = Campaign.objects.get(slug="arc-ca")
+    assert (campaign.source_language, campaign.target_language) == ("en", "ca")
+    assert ImportRun.objects.count() == 1
+    # Without the options, or with the campaign's own, the import goes on.
+    assert "0 created, 25 updated" in import_campaign(*arc_args())
+    assert "0 created, 25 updated" in import_campaign(*arc_args(), "--target-language", "ca")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -126,6 +173,14 @@ def test_import_campaign_maps_a_csv_with_the_generic_preset(tmp_path):
         (["--preset", "dibt_prompts", "--translation", "x.jsonl"], "reads a single file"),
         (["--preset", "dibt_prompts", "--slug", "no spaces"], "--slug may hold only"),
         (["--preset", "dibt_prompts", "--overlap", "0"], "--overlap must be at least 1."),
+        (
+            ["--preset", "dibt_prompts", "--target-language", "xx-nope"],
+            '--target-language: "xx-nope" is not a language code',
+        ),
+        (
+            ["--preset", "dibt_prompts", "--source-language", "english"],
+            '--source-language: "english" is not a language code',
+        ),
     ],
 )
 def test_import_campaign_refuses_bad_arguments_before_creating_anything(args, message):

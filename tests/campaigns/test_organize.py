@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -96,6 +98,30 @@ def test_organize_create_asks_for_the_translation_file(client, creator):
     response = _create(client, translation_file="")
     assert response.status_code == 400
     assert "translation_file" in response.context["form"].errors
+    assert not Campaign.objects.exists()
+
+
+def test_organize_create_offers_the_languages_and_keeps_the_one_chosen(client, creator):
+    client.force_login(creator)
+    page = client.get(reverse("campaign_new")).content.decode()
+    target = page[page.index('name="target_language"') :]
+    target = target[: target.index("</select>")]
+    # Spanish first, then the co-official languages, named in the page's language.
+    assert re.findall(r'<option value="([^"]+)"', target)[:5] == ["es", "ca", "eu", "gl", "en"]
+    assert '<option value="es" selected>Español</option>' in target
+    assert '<option value="ca">Catalán</option>' in target
+    response = _create(client, target_language="ca")
+    assert response.status_code == 302
+    campaign = Campaign.objects.get(slug="mmlu-revisado")
+    assert (campaign.source_language, campaign.target_language) == ("en", "ca")
+
+
+@pytest.mark.parametrize("field", ["source_language", "target_language"])
+def test_organize_create_refuses_an_unknown_language(client, creator, field):
+    client.force_login(creator)
+    response = _create(client, **{field: "xx-nope"})
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == [field]
     assert not Campaign.objects.exists()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from io import StringIO
 
 import datasets
 import jinja2
@@ -27,10 +28,12 @@ from campaigns.importers.sources import Source
 from campaigns.models import Campaign, Record
 from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create, campaign_status_change, records_import
+from leaderboard.export.harness import task_name
 from leaderboard.export.services import campaign_export
 from leaderboard.models import LeaderboardDataset
 from leaderboard.services import leaderboard_registry_seed
 from somos_site.accounts.models import Profile
+from tests.campaigns.files import ARC_EN, ARC_ES
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +58,12 @@ _TaskLoader.add_constructor("!function", lambda loader, node: ("function", node.
 def _task(folder):
     (path,) = (folder / "lm_eval").glob("*.yaml")
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # noqa: S506
+
+
+def _front_matter(folder) -> dict:
+    """The Hub metadata at the top of the export's dataset card."""
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    return yaml.safe_load(card.split("---\n")[1])
 
 
 def _utils(folder):
@@ -213,6 +222,12 @@ def test_export_arc_end_to_end_loads_in_the_harness_layout(
     assert "Rule: `majority`, version 1." in card
     assert "With thanks to Alicia Pérez." in card and "2 more people" in card
     assert "--tasks arc_es_somos_arc_test" in card
+    # A Spanish campaign keeps the task name exports have always had.
+    assert result.task == "arc_es_somos_arc_test"
+    assert _task(folder)["task"] == "arc_es_somos_arc_test"
+    assert (folder / "lm_eval" / "arc_es_somos_arc_test.yaml").exists()
+    assert _front_matter(folder)["language"] == ["es"]
+    assert card.count("Spanish text validated by the #Somos600M community") == 1
 
     version = result.version
     assert version.dataset == LeaderboardDataset.objects.get(name="ARC-C_es")
@@ -397,3 +412,48 @@ def test_export_with_no_one_or_every_answer(
     assert (result.counts.validated, result.counts.responses) == (validated, responses)
     assert result.counts.exported == (25 if include == "pending" else validated)
     assert sum(result.splits.values()) == result.counts.exported
+
+
+def test_export_of_a_catalan_campaign_names_its_language_and_task(tmp_path):
+    leaderboard_registry_seed()
+    # The Spanish sample stands in for Okapi's Catalan file: the layout is the same.
+    call_command(
+        "import_campaign",
+        *("--slug", "arc-ca", "--preset", "okapi_arc", "--target-language", "ca"),
+        *("--source", str(ARC_EN), "--translation", str(ARC_ES)),
+        stdout=StringIO(),
+    )
+    campaign = Campaign.objects.get(slug="arc-ca")
+    assert (campaign.source_language, campaign.target_language) == ("en", "ca")
+    folder = tmp_path / "arc-ca"
+    call_command(
+        "export_campaign",
+        *("--slug", "arc-ca", "--out", str(folder), "--include", "pending"),
+        stdout=StringIO(),
+    )
+    assert _front_matter(folder)["language"] == ["ca"]
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "Catalan text validated by the #Somos600M community" in card
+    assert "Spanish" not in card
+    assert "--tasks arc_ca_somos_arc_ca" in card
+    assert [path.name for path in (folder / "lm_eval").glob("*.yaml")] == [
+        "arc_ca_somos_arc_ca.yaml"
+    ]
+    assert _task(folder)["task"] == "arc_ca_somos_arc_ca"
+    # Table 5's ARC-C_es is Spanish: a Catalan campaign feeds a dataset of its own.
+    dataset = campaign.leaderboard_target.dataset
+    assert (dataset.name, dataset.languages) == (campaign.name, ["ca"])
+
+
+@pytest.mark.parametrize(
+    ("harness", "language", "slug", "task"),
+    [
+        ("arc", "es", "arc-es", "arc_es_somos_arc_es"),
+        ("arc", "ca", "arc-ca", "arc_ca_somos_arc_ca"),
+        ("mmlu", "eu", "mmlu-eu", "m_mmlu_eu_somos_mmlu_eu"),
+        ("hellaswag", "gl", "hs", "hellaswag_gl_somos_hs"),
+        ("mmlu", "pt-br", "mmlu", "m_mmlu_pt_br_somos_mmlu"),
+    ],
+)
+def test_task_name_follows_the_target_language(harness, language, slug, task):
+    assert task_name(harness=harness, language=language, slug=slug) == task

@@ -72,21 +72,21 @@ def rows_aligned(source: Side, translation: Side, problems: ProblemLog) -> Itera
         )
 
     english = next(sources, None)
-    spanish = next(translations, None)
-    while english and spanish and english[0] == spanish[0]:
+    target = next(translations, None)
+    while english and target and english[0] == target[0]:
         if english[0] in seen:
             duplicate(source, english)
-            duplicate(translation, spanish)
+            duplicate(translation, target)
         else:
             seen.add(english[0])
-            yield Pair(english[0], english[1], english[2], spanish[1], spanish[2])
+            yield Pair(english[0], english[1], english[2], target[1], target[2])
         english = next(sources, None)
-        spanish = next(translations, None)
+        target = next(translations, None)
 
     # One int per seekable entry (position and row number packed) rather than a tuple
     # keeps the index of a million rows about 90 MB smaller.
     index: dict[str, int | tuple[int, dict]] = {}
-    for key, number, row, position in chain([spanish] if spanish else [], translations):
+    for key, number, row, position in chain([target] if target else [], translations):
         if key in seen or key in index:
             duplicate(translation, (key, number, row, position))
         else:
@@ -133,7 +133,7 @@ class AlignedPreset(Preset):
         """Return fresh key readers for the English and the translation rows."""
         raise NotImplementedError
 
-    def _draft(self, pair: Pair, english: RowCheck, spanish: RowCheck) -> RecordDraft | None:
+    def _draft(self, pair: Pair, english: RowCheck, target: RowCheck) -> RecordDraft | None:
         """Check one aligned pair and return its draft, or None if it is bad."""
         raise NotImplementedError
 
@@ -148,18 +148,18 @@ class AlignedPreset(Preset):
         source_key, translation_key = self._keys()
         with (
             reader_open(source, problems) as english,
-            reader_open(translation, problems) as spanish,
+            reader_open(translation, problems) as target,
         ):
             pairs = rows_aligned(
                 Side(english, self.key_fields[0], source_key),
-                Side(spanish, self.key_fields[1], translation_key),
+                Side(target, self.key_fields[1], translation_key),
                 problems,
             )
             for pair in pairs:
                 draft = self._draft(
                     pair,
                     RowCheck(problems, english.file, pair.source_row),
-                    RowCheck(problems, spanish.file, pair.translation_row),
+                    RowCheck(problems, target.file, pair.translation_row),
                 )
                 if draft is not None:
                     yield draft

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.importers.records import ProblemLog, RecordDraft, value_kind
 from campaigns.importers.sources import Source, source_rows
+from campaigns.languages import language_name_in_sentence
 
 KINDS = ("translation_validation", "prompt_translation", "generic")
 # Record.external_id's length.
@@ -50,12 +51,16 @@ def piece_label(name: str) -> str:
     return name
 
 
-def verdict_question() -> QuestionSpec:
+def verdict_question(target_language: str) -> QuestionSpec:
     """Return the required question every record gets: is the translation right?"""
     return QuestionSpec(
         name="verdict",
         kind="label",
-        title=_("Is the translation correct?"),
+        # Translators: %(language)s is the campaign's target language as written inside a
+        # sentence (context "language name inside a sentence"), such as "catalán". Where the
+        # grammar inflects it, a form like "Is the translation correct? (Catalan)" is fine.
+        title=_("Is the translation into %(language)s correct?")
+        % {"language": language_name_in_sentence(target_language)},
         options=[
             {"value": "correct", "text": _("Correct")},
             {"value": "minor_fixes", "text": _("Needs minor fixes")},
@@ -193,10 +198,12 @@ class Preset:
         """Name the piece the dataset marks as the correct answer, if the layout has one."""
         return None
 
-    def questions(self, mapping: dict | None = None) -> list[QuestionSpec]:
+    def questions(
+        self, mapping: dict | None = None, *, target_language: str = "es"
+    ) -> list[QuestionSpec]:
         """Return the verdict question and one correction question per piece."""
         pieces = self.pieces_for(mapping)
-        return [verdict_question(), *(correction_question(name) for name in pieces)]
+        return [verdict_question(target_language), *(correction_question(name) for name in pieces)]
 
     def read(
         self,
@@ -235,7 +242,7 @@ RowDrafter = Callable[[RowCheck, dict], RecordDraft | None]
 
 
 class SingleFilePreset(Preset):
-    """Read presets whose English and Spanish live in the same row."""
+    """Read presets whose English and its translation live in the same row."""
 
     needs_translation_source = False
 

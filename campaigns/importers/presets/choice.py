@@ -1,4 +1,4 @@
-"""Read Okapi's Spanish multiple-choice benchmarks: ARC-Challenge and MMLU."""
+"""Read Okapi's multiple-choice benchmarks (ARC-Challenge, MMLU) in any of its languages."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def options_counted(check: RowCheck, field: str, count: int) -> bool:
     return False
 
 
-def _spanish_options(spanish: RowCheck, row: dict) -> list[str]:
+def _translated_options(target: RowCheck, row: dict) -> list[str]:
     """Return option_a.. up to the last non-empty one; record gaps and non-text."""
     options: list[str] = []
     empty: str | None = None
@@ -37,24 +37,24 @@ def _spanish_options(spanish: RowCheck, row: dict) -> list[str]:
         if value is None or value == "":
             empty = empty or field
         elif not isinstance(value, str):
-            spanish.text(row, field)
+            target.text(row, field)
         elif empty:
-            spanish.fail(empty, _("empty, but a later option is not"))
+            target.fail(empty, _("empty, but a later option is not"))
             return options
         else:
             options.append(value)
     return options
 
 
-def _spanish_answer(spanish: RowCheck, row: dict) -> str | None:
+def _translated_answer(target: RowCheck, row: dict) -> str | None:
     if "answer" not in row:
-        spanish.fail("answer", _("the field is missing"))
+        target.fail("answer", _("the field is missing"))
         return None
     value = row["answer"]
     letter = value.strip().upper() if isinstance(value, str) else ""
     if len(letter) == 1 and letter in LETTERS:
         return letter
-    spanish.fail("answer", _('expected a letter A–E, not "%(value)s"') % {"value": value})
+    target.fail("answer", _('expected a letter A–E, not "%(value)s"') % {"value": value})
     return None
 
 
@@ -66,38 +66,38 @@ def _option_of(metadata: dict) -> str | None:
 def choice_pieces(
     pair: Pair,
     english: RowCheck,
-    spanish: RowCheck,
+    target: RowCheck,
     question: str | None,
     options: list[str] | None,
     answer: int | None,
 ) -> tuple[list[Piece], str] | None:
-    """Check the Spanish side against the English one; return pieces and answer letter."""
+    """Check the translated side against the English one; return pieces and answer letter."""
     row = pair.translation
-    instruction = spanish.text(row, "instruction")
-    translated = _spanish_options(spanish, row)
-    letter = _spanish_answer(spanish, row)
-    if english.failed or spanish.failed:
+    instruction = target.text(row, "instruction")
+    translated = _translated_options(target, row)
+    letter = _translated_answer(target, row)
+    if english.failed or target.failed:
         return None
     assert question is not None and options is not None and answer is not None
     assert instruction is not None and letter is not None
     english_row = {"row": pair.source_row, "count": len(options)}
     if len(translated) < len(options):
-        spanish.fail(
+        target.fail(
             OPTION_FIELDS[len(translated)],
             _("missing, but English row %(row)s has %(count)s options") % english_row,
         )
     elif len(translated) > len(options):
-        spanish.fail(
+        target.fail(
             OPTION_FIELDS[len(options)],
             _("present, but English row %(row)s has only %(count)s options") % english_row,
         )
     elif letter != LETTERS[answer]:
-        spanish.fail(
+        target.fail(
             "answer",
             _('"%(letter)s" does not match the answer "%(english)s" of English row %(row)s')
             % {"letter": letter, "english": LETTERS[answer], "row": pair.source_row},
         )
-    if spanish.failed:
+    if target.failed:
         return None
     pieces = [Piece("question", question, instruction)]
     pieces += [
@@ -108,10 +108,10 @@ def choice_pieces(
 
 
 class OkapiArcPreset(AlignedPreset):
-    """ARC-Challenge: `allenai/ai2_arc` English joined with Okapi Spanish by id."""
+    """ARC-Challenge: `allenai/ai2_arc` English joined with its Okapi translation by id."""
 
     name = "okapi_arc"
-    title = gettext_lazy("ARC-Challenge (Okapi Spanish translation)")
+    title = gettext_lazy("ARC-Challenge (Okapi translation)")
     piece_names = ("question", *OPTION_FIELDS)
     key_fields = ("id", "id")
 
@@ -119,18 +119,18 @@ class OkapiArcPreset(AlignedPreset):
         return _option_of(metadata)
 
     def _keys(self) -> tuple[KeyReader, KeyReader]:
-        def spanish_key(check: RowCheck, row: dict) -> str | None:
+        def translation_key(check: RowCheck, row: dict) -> str | None:
             identifier = check.identifier(row, "id")
             match = _ARC_ID.fullmatch(identifier or "")
             return match["id"] if match else identifier
 
-        return (lambda check, row: check.identifier(row, "id")), spanish_key
+        return (lambda check, row: check.identifier(row, "id")), translation_key
 
-    def _draft(self, pair: Pair, english: RowCheck, spanish: RowCheck) -> RecordDraft | None:
+    def _draft(self, pair: Pair, english: RowCheck, target: RowCheck) -> RecordDraft | None:
         row = pair.source
         question = english.text(row, "question")
         options, answer = self._english_choices(english, row)
-        checked = choice_pieces(pair, english, spanish, question, options, answer)
+        checked = choice_pieces(pair, english, target, question, options, answer)
         if checked is None:
             return None
         pieces, letter = checked
@@ -172,10 +172,10 @@ class OkapiArcPreset(AlignedPreset):
 
 
 class OkapiMmluPreset(AlignedPreset):
-    """MMLU: `cais/mmlu` English joined with Okapi Spanish by subject and row index."""
+    """MMLU: `cais/mmlu` English joined with its Okapi translation by subject and row index."""
 
     name = "okapi_mmlu"
-    title = gettext_lazy("MMLU (Okapi Spanish translation)")
+    title = gettext_lazy("MMLU (Okapi translation)")
     piece_names = ("question", *OPTION_FIELDS)
     key_fields = ("_row_index", "id")
 
@@ -197,7 +197,7 @@ class OkapiMmluPreset(AlignedPreset):
                 return None if index is None else f"{subject}/{index}"
             return f"{subject}/{position}"
 
-        def spanish_key(check: RowCheck, row: dict) -> str | None:
+        def translation_key(check: RowCheck, row: dict) -> str | None:
             identifier = check.identifier(row, "id")
             parts = (identifier or "").split("/")
             if len(parts) == 3 and parts[2].isdecimal():
@@ -210,9 +210,9 @@ class OkapiMmluPreset(AlignedPreset):
                 )
             return None
 
-        return english_key, spanish_key
+        return english_key, translation_key
 
-    def _draft(self, pair: Pair, english: RowCheck, spanish: RowCheck) -> RecordDraft | None:
+    def _draft(self, pair: Pair, english: RowCheck, target: RowCheck) -> RecordDraft | None:
         row = pair.source
         question = english.text(row, "question")
         options = english.texts(row, "choices")
@@ -225,7 +225,7 @@ class OkapiMmluPreset(AlignedPreset):
                 _("%(answer)s is not the index of one of the %(count)s choices")
                 % {"answer": answer, "count": len(options)},
             )
-        checked = choice_pieces(pair, english, spanish, question, options, answer)
+        checked = choice_pieces(pair, english, target, question, options, answer)
         if checked is None:
             return None
         pieces, letter = checked

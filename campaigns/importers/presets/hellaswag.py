@@ -1,4 +1,4 @@
-"""Read Okapi's Spanish HellaSwag: the English layout with translated strings."""
+"""Read Okapi's HellaSwag in any of its languages: the English layout, strings translated."""
 
 from __future__ import annotations
 
@@ -56,10 +56,10 @@ def _item(check: RowCheck, row: dict, *, english: bool) -> _Item | None:
 
 
 class OkapiHellaswagPreset(AlignedPreset):
-    """HellaSwag: `Rowan/hellaswag` English joined with Okapi Spanish by `ind`."""
+    """HellaSwag: `Rowan/hellaswag` English joined with its Okapi translation by `ind`."""
 
     name = "okapi_hellaswag"
-    title = gettext_lazy("HellaSwag (Okapi Spanish translation)")
+    title = gettext_lazy("HellaSwag (Okapi translation)")
     piece_names = (*TEXT_FIELDS, *(f"ending_{index}" for index in range(MAX_ENDINGS)))
     key_fields = ("ind", "ind")
 
@@ -75,14 +75,14 @@ class OkapiHellaswagPreset(AlignedPreset):
 
         return key, key
 
-    def _draft(self, pair: Pair, english: RowCheck, spanish: RowCheck) -> RecordDraft | None:
+    def _draft(self, pair: Pair, english: RowCheck, target: RowCheck) -> RecordDraft | None:
         source = _item(english, pair.source, english=True)
-        translation = _item(spanish, pair.translation, english=False)
+        translation = _item(target, pair.translation, english=False)
         if source is None or translation is None:
             return None
         english_row = pair.source_row
         if len(translation.endings) != len(source.endings):
-            spanish.fail(
+            target.fail(
                 "endings",
                 _("%(count)s endings, but English row %(row)s has %(english)s")
                 % {
@@ -92,12 +92,12 @@ class OkapiHellaswagPreset(AlignedPreset):
                 },
             )
         elif translation.label != source.label:
-            spanish.fail(
+            target.fail(
                 "label",
                 _('"%(label)s" does not match the label "%(english)s" of English row %(row)s')
                 % {"label": translation.label, "english": source.label, "row": english_row},
             )
-        if spanish.failed:
+        if target.failed:
             return None
         pieces = [
             Piece(field, text, translated)

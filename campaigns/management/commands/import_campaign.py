@@ -6,18 +6,20 @@ import json
 import time
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_slug
 from django.utils.translation import gettext as _
 
 from campaigns.importers.presets import PRESETS, mapping_parse
 from campaigns.importers.records import ImportRejected
 from campaigns.importers.sources import FORMATS, HUB_PREFIX, Source
+from campaigns.languages import PROJECT_LANGUAGES, language_known
 from campaigns.models import Campaign
 from campaigns.services import campaign_create, records_import
+from somos_site.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     """Import a source into a campaign, all or nothing, creating the campaign if needed."""
 
     # Batch work: the system checks cost a second per run and say nothing about the data.
@@ -50,6 +52,14 @@ class Command(BaseCommand):
             type=int,
             default=2,
             help=_("submitted responses each record needs (new campaign)"),
+        )
+        parser.add_argument(
+            "--source-language",
+            help=_("language code of the originals (new campaign; default: en)"),
+        )
+        parser.add_argument(
+            "--target-language",
+            help=_("language code of the translation (new campaign; default: es)"),
         )
         parser.add_argument(
             "--mapping",
@@ -129,6 +139,8 @@ class Command(BaseCommand):
                 preset=preset,
                 overlap=int(options["overlap"]),
                 field_mapping=mapping,
+                source_language=options["source_language"] or "en",
+                target_language=options["target_language"] or "es",
             )
             self.stdout.write(
                 _("Created the draft campaign %(slug)s (%(preset)s).")
@@ -148,6 +160,26 @@ class Command(BaseCommand):
                 _("The campaign %(slug)s was created with another column mapping: %(mapping)s")
                 % {"slug": slug, "mapping": json.dumps(campaign.field_mapping)}
             )
+        for option, existing in (
+            ("source_language", campaign.source_language),
+            ("target_language", campaign.target_language),
+        ):
+            # An import never moves a campaign to other languages: its questions, triage and
+            # exports were made for the ones it has.
+            if options[option] and options[option] != existing:
+                raise CommandError(
+                    _(
+                        "%(option)s %(language)s does not match the campaign %(slug)s"
+                        " (%(existing)s); an import does not change a campaign's languages:"
+                        " choose another slug for a new campaign."
+                    )
+                    % {
+                        "option": _option(option),
+                        "language": options[option],
+                        "slug": slug,
+                        "existing": existing,
+                    }
+                )
         self.stdout.write(
             _("Importing into the existing campaign %(slug)s (%(status)s).")
             % {"slug": slug, "status": campaign.get_status_display()}
@@ -185,6 +217,17 @@ def _check_arguments(*, slug: str, preset: str, options: dict) -> None:
         ) from None
     if int(options["overlap"]) < 1:
         raise CommandError(_("--overlap must be at least 1."))
+    for option in ("source_language", "target_language"):
+        code = options[option]
+        if code is not None and not language_known(code):
+            raise CommandError(
+                _('%(option)s: "%(code)s" is not a language code (such as %(examples)s).')
+                % {
+                    "option": _option(option),
+                    "code": code,
+                    "examples": ", ".join(PROJECT_LANGUAGES),
+                }
+            )
     needs_translation = PRESETS[preset].needs_translation_source
     if needs_translation and not options["translation"]:
         raise CommandError(_("The preset %(preset)s needs --translation.") % {"preset": preset})
@@ -192,3 +235,8 @@ def _check_arguments(*, slug: str, preset: str, options: dict) -> None:
         raise CommandError(
             _("The preset %(preset)s reads a single file; drop --translation.") % {"preset": preset}
         )
+
+
+def _option(name: str) -> str:
+    """The command-line spelling of an option: target_language → --target-language."""
+    return "--" + name.replace("_", "-")
