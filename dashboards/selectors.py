@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,10 +12,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Case, Count, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from campaigns.access import may_see, public_campaigns
+from campaigns.languages import languages_in_order
 from campaigns.models import Campaign, Record
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
 from dashboards.signals import suspect_fixed_asked
@@ -30,13 +32,44 @@ def campaign_progress_visible_to(*, slug: str, user: object) -> bool:
     return campaign is not None and may_see(user, campaign)
 
 
-def campaigns_for_home() -> QuerySet[Campaign]:
-    """Active public campaigns with their counters, newest first."""
-    return (
-        public_campaigns()
-        .filter(status=Campaign.Status.ACTIVE)
-        .select_related("counter")
-        .order_by("-launched_at", "-created_at")
+def campaigns_for_home(*, languages_first: Sequence[str] = ()) -> QuerySet[Campaign]:
+    """Active public campaigns with counters: those into languages_first first, then newest."""
+    campaigns = public_campaigns().filter(status=Campaign.Status.ACTIVE).select_related("counter")
+    newest = ("-launched_at", "-created_at")
+    if not languages_first:
+        return campaigns.order_by(*newest)
+    into_theirs = Case(
+        When(target_language__in=list(languages_first), then=Value(0)), default=Value(1)
+    )
+    return campaigns.order_by(into_theirs, *newest)
+
+
+# Campaigns still taking answers first, then those that will again, then the finished ones.
+_OPEN_FIRST = Case(
+    When(status=Campaign.Status.ACTIVE, then=Value(0)),
+    When(status=Campaign.Status.PAUSED, then=Value(1)),
+    default=Value(2),
+)
+
+
+def campaigns_listed(*, language: str = "", kind: str = "") -> QuerySet[Campaign]:
+    """Campaigns anyone may see, with their counters: active, paused, closed; newest first in each.
+
+    An empty language or kind filters nothing.
+    """
+    campaigns = public_campaigns().select_related("counter")
+    if language:
+        campaigns = campaigns.filter(target_language=language)
+    if kind:
+        campaigns = campaigns.filter(kind=kind)
+    # The primary key last: pages of the list must not share or lose a campaign.
+    return campaigns.order_by(_OPEN_FIRST, "-launched_at", "-created_at", "-pk")
+
+
+def campaign_target_languages() -> list[str]:
+    """The target languages of the campaigns anyone may see, the project's languages first."""
+    return languages_in_order(
+        public_campaigns().order_by().values_list("target_language", flat=True).distinct()
     )
 
 
@@ -289,7 +322,48 @@ def global_overview() -> dict:
         "completed": totals["completed"] or 0,
         "validated": totals["validated"] or 0,
         "answers": totals["answers"] or 0,
+        "by_language": figures_by_language(campaigns),
     }
+
+
+@dataclass(frozen=True)
+class LanguageFigures:
+    language: str
+    campaigns: int
+    records_validated: int
+    contributors: int
+
+
+def figures_by_language(campaigns: list[Campaign]) -> list[LanguageFigures]:
+    """Campaigns, records validated and contributors for each target language of the campaigns.
+
+    The campaigns come with their counters. Someone who answered in two campaigns into one
+    language is one contributor to it: one query counts them all, grouped by language.
+    """
+    contributors = dict(
+        ContributorCounter.objects.filter(campaign__in=campaigns, submitted__gt=0)
+        .values("campaign__target_language")
+        .annotate(people=Count("user_id", distinct=True))
+        .values_list("campaign__target_language", "people")
+    )
+    counted: dict[str, int] = {}
+    validated: dict[str, int] = {}
+    for campaign in campaigns:
+        language = campaign.target_language
+        counter = getattr(campaign, "counter", None)
+        counted[language] = counted.get(language, 0) + 1
+        validated[language] = validated.get(language, 0) + (
+            counter.records_validated if counter else 0
+        )
+    return [
+        LanguageFigures(
+            language=language,
+            campaigns=counted[language],
+            records_validated=validated[language],
+            contributors=contributors.get(language, 0),
+        )
+        for language in languages_in_order(counted)
+    ]
 
 
 def triage_figures(*, campaign: Campaign) -> dict[str, int]:

@@ -8,6 +8,7 @@ from dashboards import dash_apps, views  # noqa: F401
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("campaigns/", views.campaign_list, name="campaign_list"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign_detail"),
     path("dashboard/", views.global_dashboard, name="global_dashboard"),
     path("campaigns/<slug:slug>/dashboard/", views.campaign_dashboard, name="campaign_dashboard"),

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_visible_to
+from dashboards.forms import CampaignFilterForm
 from dashboards.selectors import (
     WINDOWS,
     campaign_progress,
+    campaign_target_languages,
     campaigns_for_home,
+    campaigns_listed,
     campaigns_totals,
     contributors_by,
     global_overview,
@@ -24,19 +29,32 @@ from dashboards.selectors import (
     triage_figures,
 )
 from somos_site.accounts.models import SpanishVariety
+from somos_site.accounts.selectors import languages_spoken
 
 API_CACHE_SECONDS = 2
+CAMPAIGNS_PAGE_SIZE = 50
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Anyone: the active campaigns with their progress."""
-    campaigns = list(campaigns_for_home())
+    """Anyone: the active campaigns with their progress, those in the visitor's languages first."""
+    # The profile's languages; else (anonymous, or a profile naming none) the page's language.
+    languages = languages_spoken(user=request.user) or [get_language()]
+    campaigns = list(campaigns_for_home(languages_first=languages))
     return render(
         request,
         "dashboards/home.html",
         {"campaigns": campaigns, "totals": campaigns_totals(campaigns)},
     )
+
+
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    """Anyone: every campaign anyone may see, open ones first, filtered by language and kind."""
+    form = CampaignFilterForm(request.GET or None, languages=campaign_target_languages())
+    campaigns = campaigns_listed(**form.filters())
+    page = Paginator(campaigns, CAMPAIGNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "dashboards/campaign_list.html", {"form": form, "page": page})
 
 
 @require_GET

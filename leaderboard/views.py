@@ -23,7 +23,7 @@ from leaderboard.export.services import (
     campaign_export,
     export_zip,
 )
-from leaderboard.forms import CampaignTargetForm
+from leaderboard.forms import CampaignTargetForm, DatasetFilterForm
 from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.registry import TABLE_5
 from leaderboard.services import campaign_target_set, version_publish
@@ -57,8 +57,11 @@ def _public_version(version: LeaderboardDatasetVersion) -> dict:
 
 @require_GET
 def leaderboard_registry(request: HttpRequest) -> HttpResponse:
-    """Anyone: the paper's datasets and those with a published version, with their coverage."""
-    datasets = (
+    """Anyone: the paper's datasets and those with a published version, with their coverage.
+
+    Filtered by one of the datasets' languages (GET `language`).
+    """
+    datasets = list(
         LeaderboardDataset.objects.filter(
             Q(name__in=[entry.name for entry in TABLE_5]) | Q(versions__published=True)
         )
@@ -66,13 +69,22 @@ def leaderboard_registry(request: HttpRequest) -> HttpResponse:
         .prefetch_related(_published_versions())
         .order_by("name")
     )
+    form = DatasetFilterForm(
+        request.GET or None,
+        languages={code for dataset in datasets for code in dataset.languages},
+    )
+    language = form.language_chosen()
     rows = []
+    # In Python: the registry is a few dozen rows, and SQLite (the embedded mode) has no
+    # JSON containment lookup.
     for dataset in datasets:
+        if language and language not in dataset.languages:
+            continue
         versions = list(dataset.versions.all())
         rows.append(
             {"dataset": dataset, "latest": _public_version(versions[0]) if versions else None}
         )
-    return render(request, "leaderboard/index.html", {"rows": rows})
+    return render(request, "leaderboard/index.html", {"rows": rows, "form": form})
 
 
 @require_GET

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from campaigns.models import Campaign
 from guides.services import guide_version_publish
@@ -16,6 +17,16 @@ def _fresh_cache():
     """Start every test with an empty cache: ids repeat across test databases."""
     cache.clear()
     forget_local_copies()
+
+
+@pytest.fixture
+def language_restored():
+    """Put the thread's language back after requests sent with another Accept-Language.
+
+    LocaleMiddleware activates each request's language in the thread and leaves it there.
+    """
+    with translation.override(None):
+        yield
 
 
 @pytest.fixture

@@ -61,3 +61,34 @@ def arc_campaign_build(
     if not public:
         campaign = campaign_settings_update(campaign=campaign, is_public=False)
     return campaign
+
+
+# The statuses a campaign passes through to reach each one (campaigns.services' lifecycle).
+_WALK = {
+    Campaign.Status.DRAFT: (),
+    Campaign.Status.ACTIVE: (Campaign.Status.ACTIVE,),
+    Campaign.Status.PAUSED: (Campaign.Status.ACTIVE, Campaign.Status.PAUSED),
+    Campaign.Status.CLOSED: (Campaign.Status.ACTIVE, Campaign.Status.CLOSED),
+}
+
+
+def campaign_build(
+    *,
+    slug: str,
+    name: str | None = None,
+    preset: str = "okapi_arc",
+    target_language: str = "es",
+    status: Campaign.Status = Campaign.Status.ACTIVE,
+    public: bool = True,
+    organizers=(),
+) -> Campaign:
+    """A campaign without records into target_language, taken through its lifecycle to status."""
+    campaign = campaign_create(
+        slug=slug, name=name or slug.title(), preset=preset, organizers=list(organizers)
+    )
+    campaign = campaign_settings_update(
+        campaign=campaign, target_language=target_language, is_public=public
+    )
+    for step in _WALK[status]:
+        campaign = campaign_status_change(campaign=campaign, status=step)
+    return campaign

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 from somos_site.accounts.models import Profile
 from somos_site.accounts.names import names_disambiguate, public_name
 
@@ -34,3 +36,21 @@ def public_names(*, user_ids: Iterable[int]) -> dict[int, str]:
             )
         )
     return names_disambiguate(names)
+
+
+def languages_spoken(*, user: AbstractBaseUser | AnonymousUser) -> list[str]:
+    """Return the language codes the volunteer's profile names: Spanish if a variety, then others.
+
+    Empty for anonymous visitors and for profiles that name no language.
+    """
+    if not user.is_authenticated:
+        return []
+    row = (
+        Profile.objects.filter(user=user).values_list("spanish_variety", "other_languages").first()
+    )
+    if row is None:
+        return []
+    spanish_variety, other_languages = row
+    # The profile asks for a Spanish variety and, apart, for the "other" languages spoken.
+    spoken = ["es"] if spanish_variety else []
+    return [*spoken, *(code for code in other_languages or () if code not in spoken)]

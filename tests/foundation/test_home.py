@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_create
+from somos_site.accounts.services import profile_update
+from tests.factories import campaign_build
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +36,34 @@ def test_campaign_page_hides_drafts_from_the_public(client, organizer):
     client.force_login(organizer)
     assert client.get(reverse("campaign_detail", args=[draft.slug])).status_code == 200
     assert draft.status == Campaign.Status.DRAFT
+
+
+def _home_order(client, **headers) -> list[str]:
+    return [
+        campaign.slug for campaign in client.get(reverse("home"), **headers).context["campaigns"]
+    ]
+
+
+def test_home_shows_campaigns_in_the_volunteers_languages_first(client, volunteer):
+    # Launched in this order: without languages the newest comes first.
+    for slug, language in (("arc-es", "es"), ("arc-ca", "ca"), ("arc-eu", "eu")):
+        campaign_build(slug=slug, target_language=language)
+    client.force_login(volunteer)
+    profile_update(user=volunteer, other_languages=["ca"])
+    assert _home_order(client) == ["arc-ca", "arc-eu", "arc-es"]
+    # A Spanish variety says they speak Spanish too.
+    profile_update(user=volunteer, spanish_variety="rioplatense")
+    assert _home_order(client) == ["arc-ca", "arc-es", "arc-eu"]
+
+
+def test_home_shows_the_page_languages_campaigns_first_to_anyone_else(
+    client, volunteer, language_restored
+):
+    for slug, language in (("arc-es", "es"), ("arc-ca", "ca"), ("arc-eu", "eu")):
+        campaign_build(slug=slug, target_language=language)
+    assert _home_order(client) == ["arc-es", "arc-eu", "arc-ca"]
+    assert _home_order(client, HTTP_ACCEPT_LANGUAGE="ca") == ["arc-ca", "arc-eu", "arc-es"]
+    # A profile naming no language: the page's language too.
+    client.force_login(volunteer)
+    profile_update(user=volunteer, display_name="Sin idiomas")
+    assert _home_order(client) == ["arc-es", "arc-eu", "arc-ca"]

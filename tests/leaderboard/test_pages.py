@@ -109,3 +109,25 @@ def test_organizers_export_is_a_proposal_until_staff_publish_it(
     client.logout()
     assert "v1" in client.get(dataset_page).content.decode()
     assert client.post(publish).status_code == 302  # to the login page: nothing to publish twice
+
+
+def test_leaderboard_registry_filters_by_language(client, language_restored):
+    leaderboard_registry_seed()
+    url = reverse("leaderboard_registry")
+
+    catalan = client.get(url, {"language": "ca"}).content.decode()
+    assert "caBREU" in catalan and "XNLI_ca" in catalan and "ARC-C_es" not in catalan
+    basque = client.get(url, {"language": "eu"}).content.decode()
+    # CONAN-EUS is in Spanish and Basque: listed under both.
+    assert "CONAN-EUS" in basque and "caBREU" not in basque and "ARC-C_es" not in basque
+    assert "CONAN-EUS" in client.get(url, {"language": "es"}).content.decode()
+
+    # A language no dataset is in is named in an error and filters nothing.
+    response = client.get(url, {"language": "zz"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "zz is not one of the available choices" in page
+    assert "caBREU" in page and "ARC-C_es" in page
+    # Languages are named, in the page's language.
+    assert "<td>Spanish, Basque</td>" in page
+    assert '<option value="eu">Basque</option>' in page

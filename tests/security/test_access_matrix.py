@@ -157,6 +157,7 @@ def action(route: str, name: str, path: str, post: Row, variant: str = "") -> Ca
 # two answers that disagree; {question} was asked on the guide.
 PROJECT_CASES = [
     page("", "home", "/", everyone(OK)),
+    page("campaigns/", "campaign_list", "/campaigns/", everyone(OK)),
     page("campaigns/<slug:slug>/", "campaign_detail", "/campaigns/{slug}/", everyone(OK)),
     page(
         "campaigns/<slug:slug>/",

@@ -42,7 +42,7 @@ def test_csp_header_on_every_page_forbids_inline_script(client, arc_campaign, vo
     )
     guide_acknowledge(user=volunteer, version=version)
     slug = arc_campaign.slug
-    public = ["home", "account_login", "account_signup", "global_dashboard"]
+    public = ["home", "campaign_list", "account_login", "account_signup", "global_dashboard"]
     urls = [reverse(name) for name in public] + [
         reverse(name, args=[slug]) for name in ("campaign_detail", "campaign_dashboard", "guide")
     ]

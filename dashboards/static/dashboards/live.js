@@ -5,13 +5,31 @@
   const status = root.querySelector("[data-live-status]");
   const number = new Intl.NumberFormat(document.documentElement.lang || "es");
 
-  for (const tab of root.querySelectorAll("[data-tab]")) {
-    tab.addEventListener("click", () => {
-      for (const other of root.querySelectorAll("[data-tab]")) {
-        const selected = other === tab;
-        other.setAttribute("aria-selected", String(selected));
-        document.getElementById(other.dataset.tab).hidden = !selected;
-      }
+  const tabs = [...root.querySelectorAll("[data-tab]")];
+  const select = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.dataset.tab).hidden = !selected;
+    }
+  };
+  // The WAI-ARIA tabs pattern: one tab in the Tab order, arrows, Home and End move between them.
+  const moves = {
+    ArrowRight: (index) => (index + 1) % tabs.length,
+    ArrowLeft: (index) => (index - 1 + tabs.length) % tabs.length,
+    Home: () => 0,
+    End: () => tabs.length - 1,
+  };
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => select(tab));
+    tab.addEventListener("keydown", (event) => {
+      const move = moves[event.key];
+      if (!move) return;
+      event.preventDefault();
+      const next = tabs[move(tabs.indexOf(tab))];
+      select(next);
+      next.focus();
     });
   }
 
