@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
+from django.utils.translation import gettext as _
 
 from annotation.models import Response
 from campaigns.models import Campaign, Record
@@ -51,7 +52,11 @@ def counters_recompute(*, campaign: Campaign, fix: bool = False) -> Drift:
 
 def _compare(drift: Drift, label: str, stored, true) -> bool:
     if stored != true:
-        drift.differences.append(f"{label}: stored {stored}, true {true}")
+        # The label names the counter's column: it stays as the database spells it.
+        drift.differences.append(
+            _("%(label)s: stored %(stored)s, true %(true)s")
+            % {"label": label, "stored": stored, "true": true}
+        )
         return True
     return False
 

@@ -1,4 +1,4 @@
-"""The demo: users, two active campaigns from the shipped samples and the leaderboard registry."""
+"""The demo: users, three active campaigns from the shipped samples and the leaderboard registry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
@@ -22,13 +24,18 @@ from somos_site.accounts.services import profile_update
 
 @dataclass(frozen=True)
 class DemoAccount:
-    role: str
+    # Lazy: the demo command prints it in its own language.
+    role: str | Promise
     email: str
     password: str
 
 
-DEMO_ORGANIZER = DemoAccount("organizer", "organizadora@somos.local", "somos-demo-organiza")
-DEMO_VOLUNTEER = DemoAccount("volunteer", "voluntario@somos.local", "somos-demo-voluntario")
+DEMO_ORGANIZER = DemoAccount(
+    pgettext_lazy("demo account", "organizer"), "organizadora@somos.local", "somos-demo-organiza"
+)
+DEMO_VOLUNTEER = DemoAccount(
+    pgettext_lazy("demo account", "volunteer"), "voluntario@somos.local", "somos-demo-voluntario"
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +45,10 @@ class DemoCampaign:
     preset: str
     source: str
     translation: str
-    leaderboard: str
+    # The Table 5 dataset its exports feed; None leaves the choice to its first export.
+    leaderboard: str | None
     description: str
+    target_language: str = "es"
 
 
 DEMO_CAMPAIGNS = (
@@ -67,9 +76,32 @@ DEMO_CAMPAIGNS = (
             "automática de Okapi."
         ),
     ),
+    DemoCampaign(
+        slug="arc-c-ca-demo",
+        name="ARC-Challenge en català",
+        preset="okapi_arc",
+        # The first rows of the English file: the Catalan sample translates only those.
+        source="arc_challenge_validation_en_ca_subset.jsonl",
+        translation="okapi_arc_challenge_validation_ca_somos.jsonl",
+        # Table 5 has no Catalan ARC-Challenge.
+        leaderboard=None,
+        description=(
+            "Preguntes de ciències de primària i secundària (ARC-Challenge) traduïdes al català. "
+            "Comprova cada pregunta i les seves opcions."
+        ),
+        target_language="ca",
+    ),
 )
 
-DEMO_GUIDE = """# Guía de validación
+
+@dataclass(frozen=True)
+class DemoGuide:
+    body: str
+    changelog: str
+
+
+DEMO_GUIDE_ES = DemoGuide(
+    body="""# Guía de validación
 
 Gracias por ayudar a que el español tenga datos abiertos de calidad.
 
@@ -86,7 +118,34 @@ arreglos** o si es **incorrecta**, y corrige el texto cuando haga falta.
 ## Ejemplo
 *Original:* "Which of these is a renewable resource?"
 *Traducción:* "¿Cuál de estos es un recurso renovable?" → **Correcta**.
-"""
+""",
+    changelog="Primera versión.",
+)
+
+DEMO_GUIDE_CA = DemoGuide(
+    body="""# Guia de validació
+
+Gràcies per ajudar a fer que el català tingui dades obertes de qualitat.
+
+## Què cal fer
+Veuràs el text original en anglès i la seva traducció al català, peça a peça (la pregunta i
+cada opció). Decideix si la traducció és **correcta**, si **necessita petites correccions** o
+si és **incorrecta**, i corregeix el text quan calgui.
+
+## Criteris
+- La traducció ha de conservar el significat i la resposta correcta.
+- Fes servir un català natural i estàndard; respecta els noms propis, les xifres i les unitats.
+- No tradueixis el que no s'ha de traduir (codi, fórmules, noms de variables).
+
+## Exemple
+*Original:* "Which of these is a renewable resource?"
+*Traducció:* "Quin d'aquests és un recurs renovable?" → **Correcta**.
+""",
+    changelog="Primera versió.",
+)
+
+# Each campaign's guide is written in the language its volunteers validate.
+DEMO_GUIDES = {"es": DEMO_GUIDE_ES, "ca": DEMO_GUIDE_CA}
 
 
 @dataclass(frozen=True)
@@ -142,6 +201,8 @@ def _demo_campaign(demo: DemoCampaign, *, organizer) -> Campaign:
             preset=demo.preset,
             description=demo.description,
             organizers=[organizer],
+            source_language="en",
+            target_language=demo.target_language,
         )
     if not campaign.records.exists():
         records_import(
@@ -152,11 +213,16 @@ def _demo_campaign(demo: DemoCampaign, *, organizer) -> Campaign:
         )
     guide = guide_of(campaign)
     if not guide.versions.exists():
+        first = DEMO_GUIDES[demo.target_language]
         guide_version_publish(
-            guide=guide, body=DEMO_GUIDE, changelog="Primera versión.", user=organizer
+            guide=guide, body=first.body, changelog=first.changelog, user=organizer
         )
     if campaign.status == Campaign.Status.DRAFT:
-        dataset = LeaderboardDataset.objects.filter(name=demo.leaderboard).first()
+        dataset = (
+            LeaderboardDataset.objects.filter(name=demo.leaderboard).first()
+            if demo.leaderboard
+            else None
+        )
         if dataset is not None:
             campaign_target_set(campaign=campaign, dataset=dataset)
         campaign = campaign_status_change(campaign=campaign, status=Campaign.Status.ACTIVE)

@@ -20,7 +20,7 @@ from tests.factories import arc_campaign_build
 
 def _sync(**options) -> str:
     out = io.StringIO()
-    call_command("sync_argilla", stdout=out, stderr=io.StringIO(), **options)
+    call_command("sync_argilla", stdout=out, stderr=io.StringIO(), locale="en", **options)
     return out.getvalue()
 
 
@@ -73,7 +73,7 @@ def test_sync_argilla_links_a_draft_campaign_and_pushes_it(argilla_on, argilla_o
 
     out = _sync(slug=campaign.slug, workspace="ws-cli-link", dataset="arc-cli", push=True)
 
-    assert out.startswith("succeeded: 25 records pushed")
+    assert out.startswith("Succeeded: 25 records pushed")
     campaign.refresh_from_db()
     assert (campaign.argilla_workspace, campaign.argilla_dataset) == ("ws-cli-link", "arc-cli")
     link = ArgillaDatasetLink.objects.get(campaign=campaign)
@@ -99,7 +99,7 @@ def test_sync_argilla_force_pulls_answers_into_a_closed_campaign(linked_campaign
 
     out = _sync(slug=campaign.slug, pull=True, force=True)
 
-    assert out.startswith("succeeded: 0 records pushed, 0 answers pushed, 2 pulled")
+    assert out.startswith("Succeeded: 0 records pushed, 0 answers pushed, 2 pulled")
     assert Response.objects.filter(user=wen, status="submitted").count() == 2
     assert CampaignCounter.objects.get(campaign=campaign).responses_submitted == 2
     campaign.refresh_from_db()

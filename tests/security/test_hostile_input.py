@@ -336,6 +336,8 @@ def test_import_json_array_refuses_a_wide_row_from_the_cli(tmp_path, settings, p
             str(path),
             "--mapping",
             json.dumps(MAPPING),
+            "--locale",
+            "en",
         )
     assert phrases.records.count() == 1
 

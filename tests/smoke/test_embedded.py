@@ -34,7 +34,7 @@ def test_embedded_demo_serves_the_home_page(client):
     page = client.get(reverse("home")).content.decode()
     assert "ARC-Challenge en español" in page
     assert "0 de 25 registros completados" in page
-    assert Campaign.objects.filter(status=Campaign.Status.ACTIVE).count() == 2
+    assert Campaign.objects.filter(status=Campaign.Status.ACTIVE).count() == 3
 
 
 async def _live_message(slug: str) -> dict:

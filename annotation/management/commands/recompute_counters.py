@@ -1,17 +1,25 @@
+"""`manage.py recompute_counters [--slug SLUG] [--fix]`: find, and mend, counters that drifted."""
+
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from annotation.recount import counters_recompute
 from campaigns.models import Campaign
+from somos_site.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Recompute every counter from the responses and report (or --fix) any drift."
+class Command(LocalizedCommand):
+    @property
+    def help(self) -> str:
+        # A property, not a class attribute: argparse cannot format lazy strings.
+        return _("Recompute every counter from the responses and report (or --fix) any drift.")
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--slug", help="only this campaign")
-        parser.add_argument("--fix", action="store_true", help="overwrite counters that drifted")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--slug", help=_("only this campaign"))
+        parser.add_argument("--fix", action="store_true", help=_("overwrite counters that drifted"))
 
     def handle(self, *args, slug: str | None = None, fix: bool = False, **options) -> None:
         campaigns = Campaign.objects.filter(slug=slug) if slug else Campaign.objects.all()
@@ -19,12 +27,20 @@ class Command(BaseCommand):
         for campaign in campaigns.order_by("slug"):
             drift = counters_recompute(campaign=campaign, fix=fix)
             if drift.clean:
-                self.stdout.write(f"{campaign.slug}: no drift")
+                self.stdout.write(_("%(slug)s: no drift") % {"slug": campaign.slug})
                 continue
             drifted += 1
             self.stdout.write(
-                self.style.WARNING(f"{campaign.slug}: {len(drift.differences)} differences")
+                self.style.WARNING(
+                    ngettext(
+                        "%(slug)s: %(count)d difference",
+                        "%(slug)s: %(count)d differences",
+                        len(drift.differences),
+                    )
+                    % {"slug": campaign.slug, "count": len(drift.differences)}
+                )
             )
             for difference in drift.differences:
                 self.stdout.write(f"  {difference}")
+        # The last line is for scripts and monitors: the same words in every language.
         self.stdout.write(f"campaigns_with_drift={drifted} fixed={'yes' if fix else 'no'}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from annotation.argilla.gateway import ArgillaRejected, ArgillaUnavailable
@@ -23,24 +23,28 @@ from annotation.argilla.sync import (
 )
 from campaigns.models import Campaign
 from campaigns.services import campaign_settings_update
+from somos_site.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
-    help = "Push a campaign's records to Argilla and pull its answers (both unless told)."
+class Command(LocalizedCommand):
+    @property
+    def help(self) -> str:
+        # A property, not a class attribute: argparse cannot format lazy strings.
+        return _("Push a campaign's records to Argilla and pull its answers (both unless told).")
 
-    def add_arguments(self, parser):
-        parser.add_argument("--slug", required=True)
-        parser.add_argument("--workspace", help="Link the campaign to this Argilla workspace.")
-        parser.add_argument("--dataset", help="Link the campaign to this Argilla dataset.")
-        parser.add_argument("--push", action="store_true", help="Push records and settings.")
-        parser.add_argument("--pull", action="store_true", help="Pull and reconcile answers.")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--slug", required=True, help=_("campaign slug"))
+        parser.add_argument("--workspace", help=_("Link the campaign to this Argilla workspace."))
+        parser.add_argument("--dataset", help=_("Link the campaign to this Argilla dataset."))
+        parser.add_argument("--push", action="store_true", help=_("Push records and settings."))
+        parser.add_argument("--pull", action="store_true", help=_("Pull and reconcile answers."))
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Pull answers even into a draft, paused or closed campaign.",
+            help=_("Pull answers even into a draft, paused or closed campaign."),
         )
         parser.add_argument(
-            "--retries", type=int, default=5, help="Attempts more while Argilla is down."
+            "--retries", type=int, default=5, help=_("Attempts more while Argilla is down.")
         )
 
     def handle(
@@ -76,10 +80,20 @@ class Command(BaseCommand):
         campaign = self._link(campaign, workspace=workspace, dataset=dataset)
         run = self._sync(campaign, push=push, pull=pull, force=force, retries=retries)
         self.stdout.write(
-            f"{run.status}: {run.records_pushed} records pushed, "
-            f"{run.responses_pushed} answers pushed, {run.responses_pulled} pulled, "
-            f"{run.responses_withdrawn} withdrawn, {len(run.errors)} errors, "
-            f"{len(run.warnings)} warnings"
+            _(
+                "%(status)s: %(records)s records pushed, %(pushed)s answers pushed,"
+                " %(pulled)s pulled, %(withdrawn)s withdrawn, %(errors)s errors,"
+                " %(warnings)s warnings"
+            )
+            % {
+                "status": run.get_status_display(),
+                "records": run.records_pushed,
+                "pushed": run.responses_pushed,
+                "pulled": run.responses_pulled,
+                "withdrawn": run.responses_withdrawn,
+                "errors": len(run.errors),
+                "warnings": len(run.warnings),
+            }
         )
         for error in run.errors:
             self.stdout.write(f"  {error}")
@@ -119,8 +133,13 @@ class Command(BaseCommand):
                 )
             except ArgillaUnavailable as exc:
                 if attempt >= retries:
-                    raise CommandError(f"Argilla is unavailable: {exc}") from exc
-                self.stderr.write(f"Argilla is unavailable ({exc}); trying again in {delay:.0f} s")
+                    raise CommandError(
+                        _("Argilla is unavailable: %(error)s") % {"error": exc}
+                    ) from exc
+                self.stderr.write(
+                    _("Argilla is unavailable (%(error)s); trying again in %(seconds).0f s")
+                    % {"error": exc, "seconds": delay}
+                )
                 time.sleep(delay)
                 delay, attempt = min(delay * 2, 60), attempt + 1
             except (

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
 from campaigns.selectors import most_suspect_records
 from campaigns.services import records_triage_refresh
 from campaigns.triage.checks import reason_text
+from somos_site.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     """One line per record: external id, score and reasons, separated by tabs."""
 
     requires_system_checks: list[str] = []
@@ -33,11 +32,8 @@ class Command(BaseCommand):
             action="store_true",
             help=_("run the checks again on every record first (records imported before them)"),
         )
-        parser.add_argument(
-            "--language", default=settings.LANGUAGE_CODE, help=_("language of the reasons")
-        )
 
-    def handle(self, *args, slug: str, top: int, recompute: bool, language: str, **options):
+    def handle(self, *args, slug: str, top: int, recompute: bool, **options):
         campaign = Campaign.objects.filter(slug=slug).first()
         if campaign is None:
             raise CommandError(_("No campaign with slug %(slug)s.") % {"slug": slug})
@@ -46,10 +42,10 @@ class Command(BaseCommand):
         if recompute:
             changed = records_triage_refresh(campaign=campaign)
             self.stderr.write(_("Checked again: %(count)d records changed.") % {"count": changed})
-        with translation.override(language):
-            for record in most_suspect_records(campaign=campaign, top=top):
-                reasons = "; ".join(_piece_reason(flag) for flag in record.triage_flags)
-                self.stdout.write(f"{record.external_id}\t{record.suspicion:g}\t{reasons}")
+        # The reasons are written in the command's language (--locale).
+        for record in most_suspect_records(campaign=campaign, top=top):
+            reasons = "; ".join(_piece_reason(flag) for flag in record.triage_flags)
+            self.stdout.write(f"{record.external_id}\t{record.suspicion:g}\t{reasons}")
 
 
 def _piece_reason(flag: dict) -> str:

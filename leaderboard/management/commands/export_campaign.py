@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
@@ -15,9 +15,10 @@ from leaderboard.export.services import (
     ExportError,
     campaign_export,
 )
+from somos_site.commands import LocalizedCommand
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     """Write the dataset, every answer, the card and the harness task; register the version."""
 
     @property

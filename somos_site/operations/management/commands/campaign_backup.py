@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
+from somos_site.commands import LocalizedCommand
 from somos_site.operations.backup import campaign_backup
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     """Write every row of one campaign to a JSON file that campaign_restore loads back."""
 
     @property

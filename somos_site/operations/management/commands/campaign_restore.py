@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from somos_site.commands import LocalizedCommand
 from somos_site.operations.backup import RestoreRefused, campaign_restore
 
 
-class Command(BaseCommand):
+class Command(LocalizedCommand):
     """Load a campaign_backup file in one transaction and check its counters against its rows."""
 
     @property

@@ -1,13 +1,18 @@
+"""`manage.py demo`: load the demo users, campaigns and leaderboard registry, again if need be."""
+
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from somos_site.commands import LocalizedCommand
 from somos_site.operations.demo import demo_load
 
 
-class Command(BaseCommand):
-    help = "Load the demo users, campaigns and leaderboard registry (safe to run again)."
+class Command(LocalizedCommand):
+    @property
+    def help(self) -> str:
+        # A property, not a class attribute: argparse cannot format lazy strings.
+        return _("Load the demo users, campaigns and leaderboard registry (safe to run again).")
 
     def handle(self, *args, **options) -> None:
         result = demo_load()
