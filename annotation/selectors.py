@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from campaigns.triage.checks import reason_text
 from django.contrib.auth.models import AbstractBaseUser
 
 from annotation.models import Response
@@ -10,6 +9,7 @@ from campaigns.access import public_campaigns
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
 from campaigns.selectors import campaign_questions
+from campaigns.triage.checks import reason_text
 from dashboards.models import ContributorCounter
 from dashboards.selectors import MILESTONE_EVERY, campaign_progress_and_mine
 from guides.selectors import current_version_of, rendered_version

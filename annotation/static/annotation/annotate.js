@@ -11,6 +11,28 @@
     if (button) button.click();
   };
 
+  // Single-key shortcuts can be turned off (WCAG 2.1.4); the choice is kept in this browser.
+  const SINGLE_KEYS = "somos.singleKeyShortcuts";
+  let singleKeys = true;
+  try {
+    singleKeys = localStorage.getItem(SINGLE_KEYS) !== "off";
+  } catch {
+    // Storage refused (private mode, policy): the shortcuts stay on for this page.
+  }
+  const toggle = document.getElementById("single-key-shortcuts");
+  if (toggle) {
+    toggle.checked = singleKeys;
+    toggle.closest("[data-shortcut-switch]").hidden = false;
+    toggle.addEventListener("change", () => {
+      singleKeys = toggle.checked;
+      try {
+        localStorage.setItem(SINGLE_KEYS, singleKeys ? "on" : "off");
+      } catch {
+        // Not remembered, but still off (or on) until the page is left.
+      }
+    });
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -21,7 +43,7 @@
       if (event.key === "Escape") document.activeElement.blur();
       return;
     }
-    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || !singleKeys) return;
     const key = event.key.toLowerCase();
     if (/^[1-9]$/.test(key)) {
       const group = form.querySelector("[data-shortcut-options]");

@@ -1,0 +1,154 @@
+"""axe-core finds no serious or critical barrier on the main pages, in every site language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from annotation.services import response_submit
+from tests.e2e.pages import sign_in
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def _axe_violations(page) -> list[str]:
+    """Run axe-core on the page and its frames; describe each serious or critical violation."""
+    # Evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+    # pages are checked as visitors get them, styles refused by the policy included.
+    for frame in page.frames:
+        frame.evaluate(AXE_SCRIPT)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url} {violation['id']} ({violation['impact']}): {violation['help']}"
+        f" at {node['target']}: {node['failureSummary']}"
+        for violation in results["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+        for node in violation["nodes"]
+    ]
+
+
+def _session_cookie(user, base_url: str) -> dict:
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": base_url,
+    }
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_accessibility_main_pages_have_no_serious_violation(
+    browser, asgi_live_server, arc_campaign, guide, volunteer, language
+):
+    record = arc_campaign.records.order_by("id").first()
+    for user in (UserFactory(), UserFactory()):
+        response_submit(record=record, user=user, values={"verdict": "correct"})
+    campaign = f"{asgi_live_server}/campaigns/{arc_campaign.slug}"
+    context = browser.new_context(locale=language, viewport={"width": 1280, "height": 860})
+    # The site's own language switch stores the choice in this cookie (set_language).
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": asgi_live_server}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    violations = []
+
+    for url in (
+        f"{asgi_live_server}/",
+        f"{asgi_live_server}/campaigns/",
+        f"{campaign}/",
+        f"{campaign}/guide/",
+        f"{asgi_live_server}/leaderboard/",
+        f"{asgi_live_server}/dashboard/",
+        f"{asgi_live_server}/accounts/login/",
+        f"{asgi_live_server}/accounts/signup/",
+    ):
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
+        violations += _axe_violations(page)
+
+    page.goto(f"{campaign}/dashboard/")
+    page.wait_for_selector("#live-dashboard[data-connected=true]")
+    page.frame_locator(".dash-app iframe").locator(".js-plotly-plot .main-svg").first.wait_for()
+    violations += _axe_violations(page)
+
+    context.add_cookies([_session_cookie(volunteer, asgi_live_server)])
+    # A first visit to the annotate page asks for the guide to be read and acknowledged.
+    page.goto(f"{campaign}/annotate/")
+    violations += _axe_violations(page)
+    with page.expect_navigation():
+        page.locator(".acknowledge-form [type=submit]").click()
+    page.wait_for_selector("#annotate-form")
+    violations += _axe_violations(page)
+    for url in (
+        f"{asgi_live_server}/accounts/profile/",
+        f"{asgi_live_server}/me/contributions/",
+    ):
+        page.goto(url)
+        violations += _axe_violations(page)
+    context.close()
+
+    assert violations == [], "\n".join(violations)
+
+
+def test_accessibility_single_key_shortcuts_can_be_turned_off(
+    page, live_server, arc_campaign, volunteer
+):
+    sign_in(page, live_server.url, volunteer.email)
+    page.goto(f"{live_server.url}/campaigns/{arc_campaign.slug}/annotate/")
+    # By id: its label is a new msgid that the catalogues may not translate yet.
+    switch = page.locator("#single-key-shortcuts")
+    expect(switch).to_be_checked()
+    page.keyboard.press("2")
+    expect(page.locator("input[name=verdict][value=minor_fixes]")).to_be_checked()
+
+    switch.uncheck()
+    page.reload()
+    expect(switch).not_to_be_checked()
+    page.keyboard.press("1")
+    page.keyboard.press("s")
+    page.wait_for_timeout(300)
+    expect(page.locator("input[name=verdict]:checked")).to_have_count(0)
+    assert page.url.endswith("/annotate/")
+    # Keys with a modifier are no single-key shortcut: Ctrl+Enter still submits.
+    page.locator("input[name=verdict][value=correct]").check()
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    expect(page.get_by_text("¡Gracias! Se ha guardado tu respuesta.")).to_be_visible()
+
+    switch.check()
+    page.reload()
+    page.keyboard.press("1")
+    expect(page.locator("input[name=verdict][value=correct]")).to_be_checked()
+
+
+def test_accessibility_ranking_tabs_move_with_arrow_keys(page, asgi_live_server, arc_campaign):
+    page.goto(f"{asgi_live_server}/campaigns/{arc_campaign.slug}/dashboard/")
+    tabs = page.get_by_role("tablist", name="Quién más contribuye").get_by_role("tab")
+    expect(tabs).to_have_count(3)
+    tabs.first.focus()
+
+    page.keyboard.press("ArrowRight")
+    expect(tabs.nth(1)).to_be_focused()
+    expect(tabs.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(tabs.first).to_have_attribute("tabindex", "-1")
+    expect(page.get_by_role("tabpanel")).to_have_count(1)
+    expect(page.get_by_role("tabpanel")).to_have_attribute("aria-labelledby", "ranking-7d-tab")
+
+    page.keyboard.press("End")
+    expect(tabs.last).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(tabs.first).to_be_focused()
+    expect(tabs.first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowLeft")
+    expect(tabs.last).to_have_attribute("aria-selected", "true")
