@@ -7,12 +7,17 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.test import Client
 from playwright.sync_api import expect
 
 from annotation.services import response_submit
+from campaigns.models import Campaign
+from guides.services import guide_draft_save, question_ask
+from leaderboard.export.services import campaign_export
+from leaderboard.services import leaderboard_registry_seed
 from tests.e2e.pages import sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -96,6 +101,82 @@ def test_accessibility_main_pages_have_no_serious_violation(
     ):
         page.goto(url)
         violations += _axe_violations(page)
+    context.close()
+
+    assert violations == [], "\n".join(violations)
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_accessibility_organizer_and_reviewer_pages_have_no_serious_violation(
+    browser, asgi_live_server, arc_campaign, guide, organizer, volunteer, language, tmp_path
+):
+    records = list(arc_campaign.records.order_by("id")[:2])
+    for user in (UserFactory(), UserFactory()):
+        response_submit(record=records[0], user=user, values={"verdict": "correct"})
+    # Two answers that disagree on the question's translation: a disputed record to review.
+    for correction in ("Primera corrección", "Segunda corrección"):
+        response_submit(
+            record=records[1],
+            user=UserFactory(),
+            values={"verdict": "minor_fixes", "question_corrected": correction},
+        )
+    Campaign.objects.filter(pk=arc_campaign.pk).update(
+        argilla_workspace="somos", argilla_dataset="arc-test"
+    )
+    guide_draft_save(
+        guide=guide,
+        user=organizer,
+        body="## Reglas\n\nUna.\n\n- Dos",
+        changelog="Dos",
+        important=False,
+        video_url="",
+    )
+    question_ask(guide=guide, user=volunteer, text="¿Y las unidades?")
+    draft = arc_campaign_build(slug="arc-draft", organizers=[organizer], launch=False)
+    leaderboard_registry_seed()
+    campaign_export(campaign=arc_campaign, folder=tmp_path / "published")
+    campaign_export(campaign=arc_campaign, folder=tmp_path / "proposed", user=organizer)
+    organizer.user_permissions.add(Permission.objects.get(codename="add_campaign"))
+
+    site = asgi_live_server
+    organize = f"{site}/organize/{arc_campaign.slug}"
+    context = browser.new_context(locale=language, viewport={"width": 1280, "height": 860})
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": site}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    violations = []
+
+    def scan(url: str, status: int = 200) -> None:
+        response = page.goto(url)
+        assert response.status == status, url
+        assert page.locator("html").get_attribute("lang") == language
+        violations.extend(_axe_violations(page))
+
+    scan(f"{site}/no-such-page/", 404)
+    context.add_cookies([_session_cookie(volunteer, site)])
+    scan(f"{site}/organize/new/", 403)
+    scan(f"{site}/argilla/annotator/")
+
+    context.add_cookies([_session_cookie(organizer, site)])
+    for url in (
+        f"{site}/organize/",
+        f"{site}/organize/new/",
+        f"{organize}/",
+        f"{site}/organize/{draft.slug}/preview/",
+        f"{organize}/settings/",
+        f"{organize}/guide/",
+        f"{organize}/questions/",
+        f"{organize}/agreement/",
+        f"{site}/campaigns/{arc_campaign.slug}/review/",
+        f"{site}/campaigns/{arc_campaign.slug}/review/{records[1].pk}/",
+    ):
+        scan(url)
+
+    # Staff see what organizers and visitors see of these two, and the registry's controls
+    # besides: the choice of dataset and the button that publishes a proposed version.
+    context.add_cookies([_session_cookie(UserFactory(is_staff=True), site)])
+    scan(f"{organize}/export/")
+    scan(f"{site}/leaderboard/arc-c_es/")
     context.close()
 
     assert violations == [], "\n".join(violations)
