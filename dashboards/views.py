@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_countries import countries
 
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_visible_to
@@ -21,6 +24,7 @@ from dashboards.selectors import (
     campaigns_listed,
     campaigns_totals,
     contributors_by,
+    daily_series,
     global_overview,
     pace,
     personal_standing,
@@ -103,6 +107,9 @@ def campaign_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
                 (SpanishVariety(code).label if code in SpanishVariety.values else code, *counts)
                 for code, *counts in figures["by_variety"]
             ],
+            "by_country": [
+                (countries.name(code), *counts) for code, *counts in figures["by_country"]
+            ],
             "dash_arguments": {"campaign-slug": {"value": campaign.slug}},
             "mine": personal_standing(campaign=campaign, user=request.user),
         },
@@ -111,6 +118,8 @@ def campaign_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _dashboard_figures(campaign: Campaign) -> dict:
     share = top_share(campaign=campaign)
+    series = daily_series(campaign=campaign)
+    totals = accumulate(count for _day, count in series)
     return {
         "progress": campaign_progress(campaign=campaign),
         "pace": pace(campaign=campaign),
@@ -120,6 +129,11 @@ def _dashboard_figures(campaign: Campaign) -> dict:
         "top_share": round(share * 100) if share is not None else None,
         "by_variety": list(contributors_by(campaign=campaign, field="spanish_variety")),
         "triage": triage_figures(campaign=campaign),
+        # The charts' figures as tables, for those who cannot see or read a chart.
+        "by_day": [(day, count, total) for (day, count), total in zip(series, totals, strict=True)],
+        "by_country": [
+            row for row in contributors_by(campaign=campaign, field="country") if row[0]
+        ],
     }
 
 
