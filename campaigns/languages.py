@@ -62,6 +62,10 @@ def language_name_in_sentence(code: str) -> str:
     return str(name) if name is not None else language_name(code)
 
 
-def language_choices() -> list[tuple[str, str]]:
-    """(code, name) pairs for a form's select, the project's languages first."""
-    return [(code, language_name(code)) for code in language_codes()]
+def language_choices(codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) pairs for a form's select, the project's languages first.
+
+    Every language a campaign may use, or only the given codes.
+    """
+    ordered = language_codes() if codes is None else languages_in_order(codes)
+    return [(code, language_name(code)) for code in ordered]

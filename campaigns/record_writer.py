@@ -18,7 +18,7 @@ from django.utils import timezone
 from campaigns.importers.json_codec import json_text
 from campaigns.importers.records import Piece, RecordDraft
 from campaigns.models import Campaign, Record
-from campaigns.triage.checks import Triage, records_triage
+from campaigns.triage.checks import Triage
 from campaigns.triage.pipeline import batches_triaged
 
 BATCH_SIZE = 2000
@@ -44,7 +44,6 @@ _SETTLED_RETEXTED = (
     " ON r.external_id = i.external_id"
     " WHERE r.campaign_id = %s AND r.status <> %s AND r.fields <> i.fields"
 )
-_dumps = json_text
 
 
 class Written(NamedTuple):
@@ -106,23 +105,15 @@ def _draft_pieces(draft: RecordDraft) -> list[Piece]:
     return draft.pieces
 
 
-def _records_triage(campaign: Campaign, drafts: list[RecordDraft]) -> list[Triage]:
-    return records_triage(
-        (draft.pieces for draft in drafts),
-        source_language=campaign.source_language,
-        target_language=campaign.target_language,
-    )
-
-
 def _draft_columns(draft: RecordDraft, triage: Triage) -> tuple[str, str, str, str, float, str]:
     return (
         draft.external_id,
-        _dumps(_pieces(draft)),
-        _dumps(draft.source_row),
-        _dumps(draft.metadata),
+        json_text(_pieces(draft)),
+        json_text(draft.source_row),
+        json_text(draft.metadata),
         triage.score,
         # Most records have no flag: skip the encoder for them.
-        _dumps([flag.as_json() for flag in triage.flags]) if triage.flags else "[]",
+        json_text([flag.as_json() for flag in triage.flags]) if triage.flags else "[]",
     )
 
 
@@ -204,8 +195,8 @@ def _batches(drafts: Iterable[RecordDraft]) -> Iterator[list[RecordDraft]]:
 def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Written:
     written = 0
     retexted: list[int] = []
-    for batch in _batches(drafts):
-        triages = _records_triage(campaign, batch)
+    for pairs in _triaged_batches(campaign=campaign, drafts=drafts):
+        batch = [draft for draft, _triage in pairs]
         settled = (
             Record.objects.filter(campaign=campaign, external_id__in=[d.external_id for d in batch])
             .exclude(status=Record.Status.PENDING)
@@ -218,13 +209,13 @@ def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Writte
                 Record(
                     campaign=campaign,
                     external_id=draft.external_id,
-                    fields=_pieces(draft),
-                    source_row=json.loads(_dumps(draft.source_row)),
-                    metadata=json.loads(_dumps(draft.metadata)),
+                    fields=new_pieces[draft.external_id],
+                    source_row=json.loads(json_text(draft.source_row)),
+                    metadata=json.loads(json_text(draft.metadata)),
                     suspicion=triage.score,
                     triage_flags=[flag.as_json() for flag in triage.flags],
                 )
-                for draft, triage in zip(batch, triages, strict=True)
+                for draft, triage in pairs
             ],
             update_conflicts=True,
             unique_fields=["campaign", "external_id"],

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.languages import language_name
+from campaigns.languages import language_choices
 from campaigns.models import Campaign
 
 
@@ -24,10 +24,7 @@ class CampaignFilterForm(forms.Form):
     def __init__(self, data=None, *, languages: Sequence[str]) -> None:
         super().__init__(data)
         # Only languages some campaign is in: a choice that always lists nothing helps nobody.
-        self.fields["language"].choices = [
-            ("", _("All languages")),
-            *((code, language_name(code)) for code in languages),
-        ]
+        self.fields["language"].choices = [("", _("All languages")), *language_choices(languages)]
 
     def filters(self) -> dict[str, str]:
         """The valid filters chosen, as campaigns_listed takes them."""

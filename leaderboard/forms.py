@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.languages import language_name, languages_in_order
+from campaigns.languages import language_choices
 from leaderboard.models import LeaderboardDataset
 
 
@@ -24,10 +24,7 @@ class DatasetFilterForm(forms.Form):
 
     def __init__(self, data=None, *, languages: Iterable[str]) -> None:
         super().__init__(data)
-        self.fields["language"].choices = [
-            ("", _("All languages")),
-            *((code, language_name(code)) for code in languages_in_order(languages)),
-        ]
+        self.fields["language"].choices = [("", _("All languages")), *language_choices(languages)]
 
     def language_chosen(self) -> str:
         """The language chosen, or "" for none or one not offered."""

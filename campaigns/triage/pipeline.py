@@ -41,14 +41,21 @@ def batches_triaged(
     target_language: str,
 ) -> Iterator[tuple[list[Item], list[Triage]]]:
     """Yield each batch with its items' triage, in order."""
-    languages = {"source_language": source_language, "target_language": target_language}
+
+    def here(batch: list[Item]) -> list[Triage]:
+        return records_triage(
+            (pieces_of(item) for item in batch),
+            source_language=source_language,
+            target_language=target_language,
+        )
+
     iterator = iter(batches)
     for batch in islice(iterator, BATCHES_BEFORE_WORKER):
-        yield batch, records_triage((pieces_of(item) for item in batch), **languages)
+        yield batch, here(batch)
     pool = _worker_pool()
     if pool is None:
         for batch in iterator:
-            yield batch, records_triage((pieces_of(item) for item in batch), **languages)
+            yield batch, here(batch)
         return
     with pool:
         pending: deque[tuple[list[Item], Future | None]] = deque()
@@ -56,14 +63,17 @@ def batches_triaged(
         for batch in iterator:
             future = None
             if handing_over:
-                future = _submitted(pool, batch, pieces_of, languages)
+                rows = [[(p.name, p.source, p.translation) for p in pieces_of(i)] for i in batch]
+                future = _submitted(pool, rows, source_language, target_language)
                 # A worker that cannot start (a daemonic process after all) will not later.
                 handing_over = future is not None
             pending.append((batch, future))
             if len(pending) > BATCHES_AHEAD:
-                yield _taken(*pending.popleft(), pieces_of, languages)
+                done, sent = pending.popleft()
+                yield done, _taken(sent) or here(done)
         while pending:
-            yield _taken(*pending.popleft(), pieces_of, languages)
+            done, sent = pending.popleft()
+            yield done, _taken(sent) or here(done)
 
 
 def _worker_pool() -> ProcessPoolExecutor | None:
@@ -79,36 +89,26 @@ def _worker_pool() -> ProcessPoolExecutor | None:
 
 
 def _submitted(
-    pool: ProcessPoolExecutor,
-    batch: list[Item],
-    pieces_of: Callable[[Item], Sequence[Piece]],
-    languages: dict[str, str],
+    pool: ProcessPoolExecutor, rows: list[list[_PieceRow]], source: str, target: str
 ) -> Future | None:
-    rows = [[(p.name, p.source, p.translation) for p in pieces_of(item)] for item in batch]
     try:
-        return pool.submit(
-            _triage_rows, rows, languages["source_language"], languages["target_language"]
-        )
+        return pool.submit(_triage_rows, rows, source, target)
     except Exception:
         logger.warning("triage worker did not start; checking in process", exc_info=True)
         return None
 
 
-def _taken(
-    batch: list[Item],
-    future: Future | None,
-    pieces_of: Callable[[Item], Sequence[Piece]],
-    languages: dict[str, str],
-) -> tuple[list[Item], list[Triage]]:
-    """The batch with its triage from the worker, or checked here if the worker failed."""
-    if future is not None:
-        try:
-            return batch, [_received(sent) for sent in future.result()]
-        except Exception:
-            # A worker that died or could not be sent the batch: it is checked here instead
-            # (and a fault of the checks themselves is raised here, where it can be read).
-            logger.warning("triage worker failed; checking the batch in process", exc_info=True)
-    return batch, records_triage((pieces_of(item) for item in batch), **languages)
+def _taken(future: Future | None) -> list[Triage] | None:
+    """The batch's triage from the worker, or None to check it here (never sent, or failed)."""
+    if future is None:
+        return None
+    try:
+        return [_received(sent) for sent in future.result()]
+    except Exception:
+        # A worker that died or could not be sent the batch: it is checked here instead
+        # (and a fault of the checks themselves is raised here, where it can be read).
+        logger.warning("triage worker failed; checking the batch in process", exc_info=True)
+        return None
 
 
 def _triage_rows(rows: list[list[_PieceRow]], source: str, target: str) -> list[_Sent]:
