@@ -25,6 +25,9 @@ RUN DATABASE_URL=postgres://build@localhost/build \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
+# The media volume (uploads waiting for a worker, exports) takes this owner when first mounted.
+RUN mkdir -p /data/media && chown somos:somos /data/media
+
 USER somos
 EXPOSE 8000
 # Two worker processes per core: each runs its views one at a time, so a second one keeps

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from annotation.models import Response
 from campaigns.models import Campaign, Record
+from campaigns.progress import Progress, no_progress
 from dashboards.counters import (
     ContributorFigures,
     campaign_counter_set,
@@ -39,14 +40,22 @@ class Drift:
 
 
 @transaction.atomic
-def counters_recompute(*, campaign: Campaign, fix: bool = False) -> Drift:
-    """Compare (and with fix=True, overwrite) the campaign's counters with the true figures."""
+def counters_recompute(
+    *, campaign: Campaign, fix: bool = False, progress: Progress | None = None
+) -> Drift:
+    """Compare (and with fix=True, overwrite) the campaign's counters with the true figures.
+
+    `progress` hears of the steps done (campaign, contributors, records, days) out of four;
+    when it raises, the repairs made so far roll back with the transaction.
+    """
+    report = progress or no_progress
     drift = Drift(campaign=campaign.slug)
     responses = Response.objects.filter(campaign=campaign)
-    _campaign_counter(campaign, responses, drift, fix)
-    _contributor_counters(campaign, responses, drift, fix)
-    _record_counts(campaign, responses, drift, fix)
-    _daily(campaign, responses, drift, fix)
+    steps = (_campaign_counter, _contributor_counters, _record_counts, _daily)
+    report(0, len(steps))
+    for done, step in enumerate(steps, start=1):
+        step(campaign, responses, drift, fix)
+        report(done, len(steps))
     return drift
 
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Job
 
 
 def may_see(user, campaign: Campaign) -> bool:
@@ -53,6 +53,29 @@ def organizer_required(view):
             # Not revealing whether a private draft exists.
             raise Http404
         return view(request, campaign, *args, **kwargs)
+
+    return wrapper
+
+
+def can_watch_job(user, job: Job) -> bool:
+    """Who started it, staff, and the organizers of its campaign: see it, cancel it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or job.created_by_id == user.pk:
+        return True
+    return job.campaign is not None and can_organize(user, job.campaign)
+
+
+def job_watcher_required(view):
+    """Load the job named by `job_id` for those who may watch it; 404 for everyone else."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, job_id: int, *args, **kwargs):
+        job = get_object_or_404(Job.objects.select_related("campaign"), pk=job_id)
+        if not can_watch_job(request.user, job):
+            raise Http404
+        return view(request, job, *args, **kwargs)
 
     return wrapper
 

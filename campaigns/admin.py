@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from campaigns.models import Campaign, ImportRun, Question, Record
+from campaigns.models import Campaign, ImportRun, Job, Question, Record
 
 
 class QuestionInline(admin.TabularInline):
@@ -33,3 +33,11 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("campaign", "source_name", "status", "records_created", "started_at")
     list_filter = ("status",)
     raw_id_fields = ("campaign", "created_by")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "kind", "campaign", "status", "done", "total", "created_at")
+    list_filter = ("kind", "status")
+    raw_id_fields = ("campaign", "created_by")
+    readonly_fields = ("created_at", "started_at", "finished_at")

@@ -42,3 +42,9 @@ class CampaignsConfig(AppConfig):
             signal.connect(_campaign_changed, sender=Campaign, dispatch_uid=f"campaign-{name}")
             signal.connect(_question_changed, sender=Question, dispatch_uid=f"question-{name}")
         pre_save.connect(_campaign_renamed, sender=Campaign, dispatch_uid="campaign-renamed")
+
+        from campaigns.jobs.handlers import job_handler_register
+        from campaigns.jobs.imports import import_job_run
+        from campaigns.models import Job
+
+        job_handler_register(Job.Kind.IMPORT, import_job_run)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,21 +20,18 @@ from campaigns.forms import (
     QuestionFormSet,
     SourceFields,
 )
-from campaigns.importers.records import ImportRejected
-from campaigns.importers.sources import Source
-from campaigns.models import Campaign, ImportRun
+from campaigns.jobs.selectors import campaign_jobs
+from campaigns.jobs.services import import_job_start
+from campaigns.models import Campaign, Job
 from campaigns.selectors import campaigns_organized_by, records_preview
 from campaigns.services import (
     ALLOWED_TRANSITIONS,
     QuestionNotInCampaign,
     TransitionNotAllowed,
-    campaign_create_and_import,
     campaign_organizer_add,
     campaign_settings_save,
     campaign_status_change,
-    records_import,
 )
-from campaigns.uploads import hub_source, uploaded_sources
 
 
 @require_GET
@@ -66,29 +60,30 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     import_errors: list[str] = []
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        try:
-            with _sources(data) as (source, translation):
-                campaign, run = campaign_create_and_import(
-                    slug=data["slug"],
-                    name=data["name"],
-                    preset=data["preset"],
-                    source=source,
-                    translation=translation,
-                    description=data["description"],
-                    overlap=data["overlap"],
-                    source_language=data["source_language"],
-                    target_language=data["target_language"],
-                    organizers=[request.user],
-                    field_mapping=data["field_mapping"],
-                    user=request.user,
-                )
-        except ImportRejected as rejection:
-            # Nothing was created: the form comes back with its fields as sent (files must
-            # be chosen again: browsers never refill a file input) and the data's errors.
-            import_errors = str(rejection).splitlines()
-        else:
-            _imported(request, run)
-            return redirect("campaign_preview", slug=campaign.slug)
+        job = import_job_start(
+            user=request.user,
+            create={
+                "slug": data["slug"],
+                "name": data["name"],
+                "preset": data["preset"],
+                "description": data["description"],
+                "overlap": data["overlap"],
+                "source_language": data["source_language"],
+                "target_language": data["target_language"],
+                "field_mapping": data["field_mapping"],
+            },
+            **_job_sources(data),
+        )
+        if not job.finished:
+            # The import runs in the background; its page shows the progress and goes on to
+            # the preview when it ends.
+            return redirect("job_detail", job_id=job.pk)
+        if job.status == Job.Status.SUCCEEDED:
+            _imported(request, job)
+            return redirect("campaign_preview", slug=job.campaign.slug)
+        # Nothing was created: the form comes back with its fields as sent (files must
+        # be chosen again: browsers never refill a file input) and the data's errors.
+        import_errors = job.messages
     if import_errors:
         status = 400
     elif form.is_bound:
@@ -111,40 +106,36 @@ def _refused_status(form: SourceFields) -> int:
     return 413 if too_large else 400
 
 
-@contextmanager
-def _sources(data: dict) -> Iterator[tuple[Source, Source | None]]:
-    """Yield the form's source and translation for the importers, uploads kept meanwhile."""
-    with uploaded_sources(data.get("source_file"), data.get("translation_file")) as uploads:
-        source, translation = uploads
-        if source is None:
-            source = hub_source(
-                name=data["hub_name"], config=data["hub_config"], split=data["split"]
-            )
-        yield source, translation
+def _job_sources(data: dict) -> dict:
+    """The form's uploads, or else its hub dataset, as import_job_start takes them."""
+    if data.get("source_file") is not None:
+        return {"files": [data.get("source_file"), data.get("translation_file")]}
+    return {"hub": {"name": data["hub_name"], "config": data["hub_config"], "split": data["split"]}}
 
 
-def _imported(request: HttpRequest, run: ImportRun) -> None:
+def _imported(request: HttpRequest, job: Job) -> None:
     messages.success(
         request,
         _("Imported %(created)s new and %(updated)s updated records.")
-        % {"created": run.records_created, "updated": run.records_updated},
+        % {"created": job.result["created"], "updated": job.result["updated"]},
     )
 
 
 def _import(request: HttpRequest, campaign: Campaign, data: dict) -> bool:
-    """Import the form's source; say what happened. The failed run keeps its errors."""
-    try:
-        with _sources(data) as (source, translation):
-            run = records_import(
-                campaign=campaign, source=source, translation=translation, user=request.user
-            )
-    except ImportRejected:
+    """Start importing the form's source; say what happened. A failed run keeps its errors."""
+    job = import_job_start(user=request.user, campaign=campaign, **_job_sources(data))
+    if not job.finished:
+        messages.success(
+            request, _("The import has started; its progress is shown under Background jobs.")
+        )
+    elif job.status == Job.Status.SUCCEEDED:
+        _imported(request, job)
+    else:
         messages.error(
             request,
             _("The data was not imported: nothing changed. See the errors below."),
         )
         return False
-    _imported(request, run)
     return True
 
 
@@ -165,6 +156,7 @@ def _manage_page(request: HttpRequest, campaign: Campaign, *, status: int = 200)
             "organizer_form": OrganizerAddForm() if request.user.is_staff else None,
             "transitions": ALLOWED_TRANSITIONS[Campaign.Status(campaign.status)],
             "import_runs": campaign.import_runs.select_related("created_by")[:20],
+            "jobs": campaign_jobs(campaign=campaign),
             "organizers": campaign.organizers.all(),
         },
         status=status,

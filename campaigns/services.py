@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from campaigns.importers.presets import preset_get
 from campaigns.importers.records import ImportRejected, Piece, Problem, RecordDraft
-from campaigns.importers.sources import Source
+from campaigns.importers.sources import Source, source_rows_estimate
 from campaigns.models import CAMPAIGN_SETTINGS, Campaign, ImportRun, Question, Record
+from campaigns.progress import Progress, WorkCancelled, progress_counted
 from campaigns.record_writer import records_write
 from campaigns.selectors import campaign_cache_forget
 from campaigns.signals import records_imported
@@ -93,6 +94,7 @@ def campaign_create_and_import(
     organizers: Iterable[AbstractBaseUser] = (),
     field_mapping: dict | None = None,
     user: AbstractBaseUser | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Campaign, ImportRun]:
     """Create a draft campaign from its first source, all or nothing.
 
@@ -111,7 +113,13 @@ def campaign_create_and_import(
             source_language=source_language,
             target_language=target_language,
         )
-        run = records_import(campaign=campaign, source=source, translation=translation, user=user)
+        run = records_import(
+            campaign=campaign,
+            source=source,
+            translation=translation,
+            user=user,
+            progress=progress,
+        )
     return campaign, run
 
 
@@ -121,11 +129,13 @@ def records_import(
     source: Source,
     translation: Source | None = None,
     user: AbstractBaseUser | None = None,
+    progress: Progress | None = None,
 ) -> ImportRun:
     """Import a source into the campaign, all or nothing, upserting by external id.
 
     The run row is written outside the import's transaction, so a rejected import
-    leaves its errors in the history and nothing else.
+    leaves its errors in the history and nothing else. `progress` hears of the records read
+    (out of the source's estimated rows).
     """
     run = ImportRun.objects.create(
         campaign=campaign,
@@ -136,6 +146,8 @@ def records_import(
     drafts = preset_get(campaign.preset).read(
         source=source, translation=translation, mapping=campaign.field_mapping or None
     )
+    if progress is not None:
+        drafts = progress_counted(drafts, progress, total=source_rows_estimate(source))
     try:
         created, updated = _records_store(campaign=campaign, drafts=drafts)
     except ImportRejected as rejection:
@@ -152,6 +164,9 @@ def records_import(
         )
         _run_failed(run, str(rejection).splitlines())
         raise rejection from error
+    except WorkCancelled:
+        _run_failed(run, [_("the import was cancelled; nothing was stored")])
+        raise
     except BaseException:
         # Whatever else stopped it (a bug, a worker shut down) rolled the records back;
         # the history must not show the run as still going.

@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class LeaderboardConfig(AppConfig):
     name = "leaderboard"
     verbose_name = _("Leaderboard")
+
+    def ready(self) -> None:
+        from campaigns.jobs.handlers import job_handler_register
+        from campaigns.models import Job
+        from leaderboard.export.jobs import export_job_run
+
+        job_handler_register(Job.Kind.EXPORT, export_job_run)

@@ -13,6 +13,7 @@ urlpatterns = [
         name="leaderboard_version_publish",
     ),
     path("organize/<slug:slug>/export/", views.campaign_export_page, name="campaign_export"),
+    path("jobs/<int:job_id>/download/", views.job_result_download, name="job_result_download"),
     path(
         "organize/<slug:slug>/export/target/",
         views.campaign_export_target,

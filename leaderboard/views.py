@@ -9,20 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.access import may_see, organizer_required
-from campaigns.models import Campaign
-from leaderboard.export.services import (
-    INCLUDE_CHOICES,
-    ExportError,
-    campaign_export,
-    export_zip,
-)
+from campaigns.access import job_watcher_required, may_see, organizer_required
+from campaigns.jobs.selectors import campaign_jobs
+from campaigns.models import Campaign, Job
+from leaderboard.export.jobs import export_job_start
+from leaderboard.export.services import INCLUDE_CHOICES
 from leaderboard.forms import CampaignTargetForm, DatasetFilterForm
 from leaderboard.models import CampaignTarget, LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.registry import TABLE_5
@@ -140,7 +136,8 @@ def leaderboard_version_publish(request: HttpRequest, slug: str, number: int) ->
 def campaign_export_page(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Organizers: the leaderboard dataset the campaign feeds, its exports, and a new one.
 
-    A POST exports now into MEDIA_ROOT/exports/<slug>/ and downloads it as a zip.
+    A POST starts an export into MEDIA_ROOT/exports/<slug>/ in the background; the page shows
+    its progress and then offers the zip.
     """
     if request.method == "POST":
         return _export_download(request, campaign)
@@ -156,6 +153,7 @@ def campaign_export_page(request: HttpRequest, campaign: Campaign) -> HttpRespon
             if request.user.is_staff
             else None,
             "include_choices": INCLUDE_CHOICES,
+            "jobs": campaign_jobs(campaign=campaign, kind=Job.Kind.EXPORT, limit=3),
             "versions": LeaderboardDatasetVersion.objects.filter(campaign=campaign)
             .select_related("dataset", "created_by")
             .order_by("-created_at")[:20],
@@ -165,21 +163,39 @@ def campaign_export_page(request: HttpRequest, campaign: Campaign) -> HttpRespon
 
 def _export_download(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     include = request.POST.get("include", INCLUDE_CHOICES[0])
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-    folder = Path(settings.MEDIA_ROOT) / "exports" / campaign.slug / stamp
-    try:
-        result = campaign_export(
-            campaign=campaign, folder=folder, include=include, user=request.user
+    if include not in INCLUDE_CHOICES:
+        messages.error(
+            request,
+            _("include must be one of: %(choices)s") % {"choices": ", ".join(INCLUDE_CHOICES)},
         )
-    except ExportError as error:
-        messages.error(request, str(error))
         return redirect("campaign_export", slug=campaign.slug)
-    archive = export_zip(folder=folder)
-    return FileResponse(
-        archive.open("rb"),
-        as_attachment=True,
-        filename=f"{campaign.slug}-v{result.version.number}.zip",
-    )
+    job = export_job_start(campaign=campaign, include=include, user=request.user)
+    if not job.finished:
+        # The export runs in the background; this page shows its progress, then the download.
+        messages.success(request, _("The export has started; its progress is shown below."))
+        return redirect("campaign_export", slug=campaign.slug)
+    if job.status != Job.Status.SUCCEEDED:
+        for message in job.messages:
+            messages.error(request, message)
+        return redirect("campaign_export", slug=campaign.slug)
+    return _archive_response(job)
+
+
+def _archive_response(job: Job) -> FileResponse:
+    exports = (Path(settings.MEDIA_ROOT) / "exports").resolve()
+    archive = (Path(settings.MEDIA_ROOT) / job.result.get("archive", "")).resolve()
+    if not archive.is_relative_to(exports) or not archive.is_file():
+        raise Http404
+    return FileResponse(archive.open("rb"), as_attachment=True, filename=job.result["filename"])
+
+
+@require_GET
+@job_watcher_required
+def job_result_download(request: HttpRequest, job: Job) -> HttpResponse:
+    """Organizers of the job's campaign, its starter and staff: the archive an export wrote."""
+    if job.kind != Job.Kind.EXPORT or job.status != Job.Status.SUCCEEDED:
+        raise Http404
+    return _archive_response(job)
 
 
 @require_POST

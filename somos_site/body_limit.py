@@ -4,10 +4,12 @@ Django's ASGI handler spools a whole body to disk before any view or form can lo
 size, so a hostile client could fill the disk with one request. This middleware answers
 413 as soon as the declared length, or the bytes received so far, pass
 SOMOS_MAX_REQUEST_BYTES. Forms still check each upload against SOMOS_MAX_UPLOAD_BYTES.
+Under /api/ the answer is JSON, as every other answer of the API is.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -16,7 +18,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from somos_site.middleware import asgi_security_headers
+from somos_site.middleware import API_PREFIX, asgi_security_headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,7 +44,7 @@ class BodySizeLimit:
         limit = settings.SOMOS_MAX_REQUEST_BYTES
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _too_large(send, limit, secure=scope.get("scheme") == "https")
+            await _too_large(send, limit, scope=scope)
             return
         received = 0
         started = False
@@ -66,7 +68,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, watched_send)
         except _BodyTooLarge:
             if not started:
-                await _too_large(send, limit, secure=scope.get("scheme") == "https")
+                await _too_large(send, limit, scope=scope)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -79,22 +81,27 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send, limit: int, *, secure: bool) -> None:
+async def _too_large(send: Send, limit: int, *, scope: Scope) -> None:
     with override(settings.LANGUAGE_CODE):
         text = _("This request is too large: the site takes at most %(limit)s.") % {
             "limit": filesizeformat(limit)
         }
-    body = text.encode()
+    if scope.get("path", "").startswith(API_PREFIX):
+        body = json.dumps({"detail": text, "errors": []}, ensure_ascii=False).encode()
+        content_type = b"application/json"
+    else:
+        body = text.encode()
+        content_type = b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 # The same headers as every page Django answers.
-                *asgi_security_headers(secure=secure),
+                *asgi_security_headers(secure=scope.get("scheme") == "https"),
             ],
         }
     )

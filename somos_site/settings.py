@@ -68,7 +68,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SOMOS_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # WAL: pages keep reading (a job's progress, the site) while a background import
+            # holds the one writer's lock for its whole all-or-nothing transaction.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
         }
     }
     REDIS_URL = ""
@@ -92,6 +98,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    # The token API (somos_site/api/): its docs page's Swagger UI files come from here.
+    "ninja",
     # Somos's apps, in the order of their stack (docs/architecture.md): each imports only
     # the ones above it in this list, never one below.
     "somos_site.accounts",
@@ -263,6 +271,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # Every periodic schedule lives here (issues add theirs).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# Background jobs (imports, exports, syncs, recounts started from the web or the API): "celery"
+# sends them to a worker (production), "thread" runs them in a thread of this process (the
+# embedded default: the request still answers at once), "inline" runs them inside the request
+# (the test suite's default, where a test's transaction must see them).
+SOMOS_JOBS_RUNNER = os.environ.get(
+    "SOMOS_JOBS_RUNNER", "thread" if CELERY_TASK_ALWAYS_EAGER else "celery"
+)
+if SOMOS_JOBS_RUNNER not in ("celery", "thread", "inline"):
+    raise ImproperlyConfigured("SOMOS_JOBS_RUNNER must be celery, thread or inline")
+
 # Sessions are read on every request: from the cache first when Redis is there.
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
@@ -314,6 +332,9 @@ SOMOS_RATE_LIMITS = {
     # A volunteer answering a record a second sends 60 a minute; a script sends far more.
     "annotation_submit": os.environ.get("SOMOS_RATE_LIMIT_SUBMIT", "120/m"),
     "guide_question": os.environ.get("SOMOS_RATE_LIMIT_QUESTION", "10/m,50/h"),
+    # Every call to the token API (/api/v1/), per user: a script polling a job once a
+    # second uses 60 a minute.
+    "api": os.environ.get("SOMOS_RATE_LIMIT_API", "300/m,5000/h"),
 }
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_ADAPTER = "somos_site.accounts.adapters.SomosSocialAccountAdapter"
@@ -369,6 +390,11 @@ ARGILLA_WEBHOOK_URL = os.environ.get("ARGILLA_WEBHOOK_URL", "")
 # The secret of a webhook registered by hand in Argilla (Somos stores the ones it registers).
 ARGILLA_WEBHOOK_SECRET = os.environ.get("ARGILLA_WEBHOOK_SECRET", "")
 ARGILLA_RECONCILE_SECONDS = int(os.environ.get("ARGILLA_RECONCILE_SECONDS", "30"))
+# Jobs whose worker died without Celery noticing run again (or fail) within a few minutes.
+CELERY_BEAT_SCHEDULE["jobs-recover"] = {
+    "task": "campaigns.tasks.jobs_recover_task",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["argilla-reconcile"] = {
     "task": "annotation.tasks.argilla_reconcile_all_task",
     "schedule": ARGILLA_RECONCILE_SECONDS,

@@ -20,6 +20,9 @@ os.environ.setdefault("SOMOS_DB_POOL_MAX", "40")
 os.environ.setdefault("SOMOS_STATIC_MANIFEST", "false")
 # Live broadcasts go out within the test that caused them, not after its database is gone.
 os.environ.setdefault("SOMOS_LIVE_WINDOW_S", "0.05")
+# Jobs run inside the request that starts them, in the test's transaction; the job tests
+# start the thread runner or a real Celery worker themselves.
+os.environ.setdefault("SOMOS_JOBS_RUNNER", "inline")
 
 from somos_site.settings import *  # noqa: F403
 

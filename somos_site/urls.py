@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from somos_site.accounts import views as account_views
+from somos_site.api.v1 import api as api_v1
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,8 +53,15 @@ urlpatterns = [
     path("", include("annotation.urls")),
     path("", include("annotation.argilla_urls")),
     path("", include("leaderboard.urls")),
+    path("api/v1/", api_v1.urls),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
     path("accounts/profile/", account_views.profile_edit, name="profile"),
+    path("accounts/profile/tokens/", account_views.api_token_new, name="api_token_new"),
+    path(
+        "accounts/profile/tokens/<int:token_id>/revoke/",
+        account_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before the admin's own, which this replaces (reverse("admin:login") still names it).

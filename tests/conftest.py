@@ -51,3 +51,18 @@ def guide(arc_campaign, organizer):
     guide = arc_campaign.guide
     guide_version_publish(guide=guide, body="## Reglas\n\nUna.", user=organizer)
     return guide
+
+
+@pytest.fixture
+def progress_frames():
+    """Split what a command drew on stderr into its progress frames, distinct and in order.
+
+    A bar redraws itself after a carriage return on a terminal and in a file alike.
+    """
+
+    def frames(stderr: str) -> list[str]:
+        return list(
+            dict.fromkeys(f.strip() for f in stderr.replace("\r", "\n").split("\n") if f.strip())
+        )
+
+    return frames

@@ -31,6 +31,7 @@ from annotation.argilla.models import (
 )
 from annotation.models import Response
 from campaigns.models import Campaign, Record
+from campaigns.progress import Progress, WorkCancelled, no_progress
 from guides.models import GuideVersion
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,40 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
 
 
+class _Watch:
+    """Tell a progress callable how many records the run went through, of those it knows of.
+
+    Reports come per batch pushed and per page pulled, after each one's commit: a batch takes
+    a request to Argilla, so they cost nothing beside it. The push counts its records before
+    it starts; the pull learns its number from its first page, so until then a run that pulls
+    reports no total.
+    """
+
+    def __init__(self, progress: Progress | None, *, pull: bool) -> None:
+        self.progress = progress or no_progress
+        self.done = 0
+        self.known = 0
+        self.waiting = pull
+
+    def expect(self, records: int, *, pull: bool = False) -> None:
+        self.known += records
+        if pull:
+            self.waiting = False
+        self.report()
+
+    def went(self, records: int) -> None:
+        self.done += records
+        self.report()
+
+    def finish(self) -> None:
+        self.waiting = False
+        self.known = self.done
+        self.report()
+
+    def report(self) -> None:
+        self.progress(self.done, None if self.waiting else max(self.known, self.done))
+
+
 # ---------------------------------------------------------------------------------------------
 # Runs
 
@@ -78,12 +113,15 @@ def argilla_sync(
     pull: bool = True,
     trigger: str = ArgillaSyncRun.Trigger.COMMAND,
     force: bool = False,
+    progress: Progress | None = None,
 ) -> ArgillaSyncRun:
     """Sync one campaign with Argilla as one recorded run; raise if Argilla fails mid-way.
 
     Each step commits as it goes and is idempotent, so a failed run leaves nothing half done
     and the next run carries on from the stored cursors. A pull into a campaign that is not
     active is refused (CampaignNotActive) unless `force`, which brings the answers in anyway.
+    `progress` hears of the records pushed and pulled; when it raises WorkCancelled the run
+    stops after the batch it had committed and is recorded as failed, cancelled.
     """
     if not gateway.campaign_is_linked(campaign):
         raise ArgillaNotLinked(_("Set the campaign's Argilla workspace and dataset first."))
@@ -93,13 +131,25 @@ def argilla_sync(
         if not taken:
             raise _already_running(campaign)
         run = _run_start(campaign=campaign, trigger=trigger, push=push, pull=pull)
+        watch = _Watch(progress, pull=pull)
         try:
             schema = gateway.campaign_schema(campaign=campaign, with_metadata=True)
             link, dataset = _link_ensure(campaign=campaign, schema=schema)
             if push:
-                _records_push(run=run, link=link, dataset=dataset, schema=schema)
+                _records_push(run=run, link=link, dataset=dataset, schema=schema, watch=watch)
             if pull:
-                _reconcile(run=run, link=link, schema=schema, inactive_ok=force)
+                _reconcile(run=run, link=link, schema=schema, inactive_ok=force, watch=watch)
+            watch.finish()
+        except WorkCancelled:
+            _run_finish(
+                run=run,
+                status=ArgillaSyncRun.Status.FAILED,
+                error=_(
+                    "the sync was cancelled; what it pushed or pulled until then stays, and the"
+                    " next sync goes on from there"
+                ),
+            )
+            raise
         except Exception as exc:
             _run_finish(run=run, status=ArgillaSyncRun.Status.FAILED, error=str(exc))
             raise
@@ -239,6 +289,7 @@ def _records_push(
     link: ArgillaDatasetLink,
     dataset: gateway.DatasetState,
     schema: gateway.CampaignSchema,
+    watch: _Watch,
 ) -> None:
     """Upsert changed records in batches of 500, keeping a cursor to resume a failed pass."""
     if link.push_pass_started_at is None:
@@ -249,6 +300,7 @@ def _records_push(
     if link.pushed_until is not None:
         pending = pending.filter(Q(argilla_id__isnull=True) | Q(updated_at__gt=link.pushed_until))
     cursor = link.push_cursor
+    watch.expect(pending.filter(id__gt=cursor).count())
     while True:
         batch = list(
             pending.filter(id__gt=cursor)
@@ -269,6 +321,7 @@ def _records_push(
             Record.objects.bulk_update(changed, ["argilla_id"], batch_size=gateway.MAX_BULK)
             ArgillaDatasetLink.objects.filter(pk=link.pk).update(push_cursor=cursor)
             _run_count(run, records_pushed=len(batch))
+        watch.went(len(batch))
     link.pushed_until = link.push_pass_started_at
     link.push_pass_started_at = None
     link.push_cursor = 0
@@ -284,6 +337,7 @@ def _reconcile(
     run: ArgillaSyncRun,
     link: ArgillaDatasetLink,
     schema: gateway.CampaignSchema,
+    watch: _Watch,
     inactive_ok: bool = False,
 ) -> None:
     """Compare every record's answers on both sides; the newer answer wins on each.
@@ -302,7 +356,7 @@ def _reconcile(
         web_changes = web_changes.filter(updated_at__gt=link.pulled_at)
     quiet = state.last_activity_at is not None and state.last_activity_at == link.pulled_activity_at
     if not quiet or web_changes.exists():
-        _pages_reconcile(run=run, link=link, schema=schema, inactive_ok=inactive_ok)
+        _pages_reconcile(run=run, link=link, schema=schema, inactive_ok=inactive_ok, watch=watch)
     else:
         # Quiet, but answers that could not be applied wait: try them again.
         pending = list(
@@ -313,11 +367,20 @@ def _reconcile(
             ).values_list("pk", "argilla_id")[: RETRY_ONE_BY_ONE + 1]
         )
         if len(pending) > RETRY_ONE_BY_ONE or not all(argilla_id for _pk, argilla_id in pending):
-            _pages_reconcile(run=run, link=link, schema=schema, inactive_ok=inactive_ok)
+            _pages_reconcile(
+                run=run, link=link, schema=schema, inactive_ok=inactive_ok, watch=watch
+            )
         elif pending:
             _pending_retry(
-                run=run, link=link, schema=schema, pending=pending, inactive_ok=inactive_ok
+                run=run,
+                link=link,
+                schema=schema,
+                pending=pending,
+                inactive_ok=inactive_ok,
+                watch=watch,
             )
+        else:
+            watch.expect(0, pull=True)
     link.pulled_activity_at = state.last_activity_at
     link.pulled_at = started
     link.save(update_fields=["pulled_activity_at", "pulled_at"])
@@ -329,6 +392,7 @@ def _pages_reconcile(
     link: ArgillaDatasetLink,
     schema: gateway.CampaignSchema,
     inactive_ok: bool,
+    watch: _Watch,
 ) -> None:
     offset = 0
     while True:
@@ -336,6 +400,8 @@ def _pages_reconcile(
         page, total = gateway.records_with_responses(
             dataset_id=link.dataset_id, schema=schema, offset=offset
         )
+        if offset == 0:
+            watch.expect(total, pull=True)
         if not page:
             break
         _page_settle(
@@ -346,6 +412,7 @@ def _pages_reconcile(
             fetched_at=fetched_at,
             inactive_ok=inactive_ok,
         )
+        watch.went(len(page))
         offset += len(page)
         if offset >= total:
             break
@@ -358,8 +425,10 @@ def _pending_retry(
     schema: gateway.CampaignSchema,
     pending: list[tuple[int, UUID]],
     inactive_ok: bool,
+    watch: _Watch,
 ) -> None:
     """Fetch again the records with answers not applied yet, and try those answers again."""
+    watch.expect(len(pending), pull=True)
     fetched_at = timezone.now()
     page = []
     for record_id, argilla_id in pending:
@@ -372,6 +441,7 @@ def _pending_retry(
     _page_settle(
         run=run, link=link, schema=schema, page=page, fetched_at=fetched_at, inactive_ok=inactive_ok
     )
+    watch.went(len(pending))
 
 
 def _page_settle(

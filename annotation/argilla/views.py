@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotation.argilla import gateway
 from annotation.argilla.users import NoArgillaWorkspace, argilla_annotator_request
 from annotation.argilla.webhooks import webhook_receive
-from annotation.tasks import argilla_response_push_task, argilla_sync_task
+from annotation.tasks import argilla_response_push_task
 from campaigns.access import organizer_required
-from campaigns.models import Campaign
+from campaigns.jobs.services import job_start
+from campaigns.models import Campaign, Job
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +67,24 @@ def sync_start(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         return redirect("campaign_manage", slug=campaign.slug)
     # Answers are pulled only into an active campaign (`sync_argilla --force` overrides it).
     active = campaign.status == Campaign.Status.ACTIVE
-    try:
-        argilla_sync_task.delay(campaign.pk, pull=active, trigger="organizer")
-    except Exception:
+    job = job_start(
+        kind=Job.Kind.ARGILLA_SYNC,
+        user=request.user,
+        campaign=campaign,
+        parameters={"pull": active},
+    )
+    if job.status == Job.Status.FAILED:
         messages.error(request, _("The sync with Argilla failed; see the list of runs."))
+    elif active:
+        messages.success(request, _("The sync with Argilla has started."))
     else:
-        if active:
-            messages.success(request, _("The sync with Argilla has started."))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Records are being sent to Argilla. Answers given there are brought in"
-                    " once the campaign is active."
-                ),
-            )
+        messages.success(
+            request,
+            _(
+                "Records are being sent to Argilla. Answers given there are brought in"
+                " once the campaign is active."
+            ),
+        )
     return redirect("campaign_manage", slug=campaign.slug)
 
 

@@ -7,6 +7,7 @@ dataset.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from annotation.agreement import CampaignAgreement, answers_agreement
 from annotation.consensus.bulk import consensus_compute_pending
 from annotation.consensus.selectors import suspect_fixed_count
 from campaigns.models import Campaign, Record
+from campaigns.progress import Progress, WorkCancelled, no_progress
 from leaderboard.export.card import ExportCounts, card_text
 from leaderboard.export.harness import harness_task_write, task_name
 from leaderboard.export.layouts import Layout, layout_get
@@ -73,8 +75,14 @@ def campaign_export(
     user: AbstractBaseUser | None = None,
     push_to_hub: str = "",
     token: str | None = None,
+    progress: Progress | None = None,
 ) -> ExportResult:
-    """Write the campaign's dataset into folder, register the version, push it if asked."""
+    """Write the campaign's dataset into folder, register the version, push it if asked.
+
+    `progress` hears of the steps done (consensus, reading, agreement, writing, the push if
+    asked, the registration) out of their number. When it raises, the export stops: the files
+    it wrote are removed and no version is registered (one pushed to the Hub stays there).
+    """
     if include not in INCLUDE_CHOICES:
         raise ExportError(
             _("--include must be one of: %(choices)s") % {"choices": ", ".join(INCLUDE_CHOICES)}
@@ -86,16 +94,47 @@ def campaign_export(
         )
     if push_to_hub:
         token = token or _hub_token()
+    created = not folder.exists()
+    try:
+        return _export(
+            campaign=campaign,
+            folder=folder,
+            include=include,
+            user=user,
+            push_to_hub=push_to_hub,
+            token=token,
+            report=progress or no_progress,
+        )
+    except WorkCancelled:
+        _written_remove(folder=folder, created=created)
+        raise
+
+
+def _export(
+    *,
+    campaign: Campaign,
+    folder: Path,
+    include: str,
+    user: AbstractBaseUser | None,
+    push_to_hub: str,
+    token: str | None,
+    report: Progress,
+) -> ExportResult:
+    """Run the export's steps, telling `report` of each one done."""
+    steps = 6 if push_to_hub else 5
+    report(0, steps)
     layout = layout_get(campaign.preset)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     consensus_compute_pending(campaign=campaign)
     timings["consensus"] = time.perf_counter() - started
+    report(1, steps)
 
     started = time.perf_counter()
     loaded = export_load(campaign=campaign, layout=layout, include=include)
     responses = loaded.responses
     timings["load"] = time.perf_counter() - started
+    report(2, steps)
 
     started = time.perf_counter()
     agreement = answers_agreement(
@@ -107,6 +146,7 @@ def campaign_export(
         ),
     )
     timings["agreement"] = time.perf_counter() - started
+    report(3, steps)
 
     started = time.perf_counter()
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,6 +197,7 @@ def campaign_export(
         encoding="utf-8",
     )
     timings["write"] = time.perf_counter() - started
+    report(4, steps)
 
     hub_url = ""
     if push_to_hub:
@@ -169,15 +210,20 @@ def campaign_export(
             splits=splits,
             title=campaign.name,
         )
-    version = _version_register(
-        leaderboard=leaderboard,
-        campaign=campaign,
-        counts=counts,
-        include=include,
-        location=hub_url or str(folder.resolve()),
-        hub_repo=push_to_hub,
-        user=user,
-    )
+        report(5, steps)
+    with transaction.atomic():
+        version = _version_register(
+            leaderboard=leaderboard,
+            campaign=campaign,
+            counts=counts,
+            include=include,
+            location=hub_url or str(folder.resolve()),
+            hub_repo=push_to_hub,
+            user=user,
+        )
+        # The last report inside the registration's transaction: cancelled there, the export
+        # still leaves no version behind.
+        report(steps, steps)
     return ExportResult(
         folder=folder,
         splits=splits,
@@ -223,6 +269,18 @@ def _version_register(
         dataset.hf_repo = hub_repo
         dataset.save(update_fields=["hf_repo"])
     return version
+
+
+def _written_remove(*, folder: Path, created: bool) -> None:
+    """Remove what a cancelled export wrote: the folder was new or empty when it began."""
+    if created:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in folder.iterdir() if folder.exists() else ():
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _hub_token() -> str:

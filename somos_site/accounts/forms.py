@@ -66,3 +66,14 @@ class ProfileForm(forms.ModelForm):
             others.filter(display_name_key=key).exists()
             or others.filter(huggingface_verified_username__iexact=key).exists()
         )
+
+
+class ApiTokenForm(forms.Form):
+    # Its fields' ids stay apart from the profile form's on the same page.
+    prefix = "token"
+
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("What it is for, such as “import script”: it helps you tell tokens apart."),
+    )

@@ -107,3 +107,27 @@ class Profile(models.Model):
             display_name=self.display_name,
             huggingface_username=self.huggingface_verified_username,
         )
+
+
+class ApiToken(models.Model):
+    """A user's key to the API (/api/v1/). Only its hash is stored (accounts.tokens)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The token's first characters, shown so its owner can tell it from their others.
+    prefix = models.CharField(_("prefix"), max_length=20, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Written at most once a minute (accounts.services.api_token_used): polling writes little.
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

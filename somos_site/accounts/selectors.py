@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
-from somos_site.accounts.models import Profile
+from somos_site.accounts.models import ApiToken, Profile
 from somos_site.accounts.names import names_disambiguate, public_name
+from somos_site.accounts.tokens import token_hash
 
 
 def public_names(*, user_ids: Iterable[int]) -> dict[int, str]:
@@ -54,3 +56,19 @@ def languages_spoken(*, user: AbstractBaseUser | AnonymousUser) -> list[str]:
     # The profile asks for a Spanish variety and, apart, for the "other" languages spoken.
     spoken = ["es"] if spanish_variety else []
     return [*spoken, *(code for code in other_languages or () if code not in spoken)]
+
+
+def api_token_find(*, raw: str) -> ApiToken | None:
+    """Return the live token with this value, with its user, if that user is active."""
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+
+
+def api_tokens_of(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """Return the user's live tokens, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from somos_site.accounts.models import Profile
+from somos_site.accounts.models import ApiToken, Profile
 from somos_site.accounts.names import display_name_normalise
+from somos_site.accounts.tokens import TOKEN_START, token_generate, token_hash
 
 # Hugging Face usernames: what the profile form accepts, and what a login may show in public.
 HUGGINGFACE_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -55,3 +59,40 @@ def profile_link_huggingface(*, user: AbstractBaseUser, claims: dict) -> Profile
     if changed:
         profile.save(update_fields=[*changed, "updated_at"])
     return profile
+
+
+# How stale a token's last use may be before a request writes it again.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """Create an API token for the user; return it and its value, which is stored nowhere."""
+    raw, prefix = token_generate()
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, key_hash=token_hash(raw))
+    return token, raw
+
+
+def api_tokens_revoke(
+    *, user: AbstractBaseUser, prefix: str | None = None, token_id: int | None = None
+) -> int:
+    """Revoke the user's live tokens, or only the one with this prefix or id; return how many."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if prefix is not None:
+        tokens = tokens.filter(
+            prefix=prefix if prefix.startswith(TOKEN_START) else TOKEN_START + prefix
+        )
+    if token_id is not None:
+        tokens = tokens.filter(pk=token_id)
+    return tokens.update(revoked_at=timezone.now())
+
+
+def api_token_used(*, token: ApiToken) -> None:
+    """Note that the token was just used; at most once a minute, so polling writes little."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_EVERY:
+        return
+    # Conditional: of simultaneous requests, one writes.
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_EVERY)
+    ).update(last_used_at=now)
+    token.last_used_at = now

@@ -37,3 +37,36 @@ def hellaswag_spanish(rows: list[dict]) -> list[dict]:
         copy["endings"] = [f"[es] {ending}" for ending in row["endings"]]
         tagged.append(copy)
     return tagged
+
+
+MMLU_SUBJECTS = ("anatomy", "astronomy", "econometrics", "virology")
+
+
+def mmlu_pair_write(directory: Path, rows: int) -> tuple[Path, Path]:
+    """Write N synthetic MMLU items: English `cais/mmlu` JSONL and its Okapi Spanish twin."""
+    english = directory / "mmlu_en.jsonl"
+    spanish = directory / "okapi_mmlu_es.jsonl"
+    with english.open("w", encoding="utf-8") as en, spanish.open("w", encoding="utf-8") as es:
+        for number in range(rows):
+            subject = MMLU_SUBJECTS[number % len(MMLU_SUBJECTS)]
+            index = number // len(MMLU_SUBJECTS)
+            answer = number % 4
+            en_row = {
+                "question": f"Question {number} about {subject}: which of these holds?",
+                "subject": subject,
+                "choices": [f"choice {k} of question {number}" for k in range(4)],
+                "answer": answer,
+                "_row_index": index,
+            }
+            es_row = {
+                "instruction": f"Pregunta {number} sobre {subject}: ¿cuál de estas se cumple?",
+                **{
+                    f"option_{letter}": f"opción {k} de la pregunta {number}"
+                    for k, letter in enumerate("abcd")
+                },
+                "answer": "ABCD"[answer],
+                "id": f"{subject}/val/{index}",
+            }
+            en.write(json.dumps(en_row) + "\n")
+            es.write(json.dumps(es_row, ensure_ascii=False) + "\n")
+    return english, spanish

@@ -16,6 +16,7 @@ from campaigns.models import Campaign
 from guides.services import guide_draft_save, question_ask
 from leaderboard.export.services import campaign_export
 from leaderboard.services import leaderboard_registry_seed
+from somos_site.accounts.services import api_token_create
 from tests.e2e.pages import sign_in
 from tests.factories import UserFactory, arc_campaign_build
 
@@ -88,6 +89,8 @@ def test_accessibility_main_pages_have_no_serious_violation(
     violations += _axe_violations(page)
 
     context.add_cookies([_session_cookie(volunteer, asgi_live_server)])
+    # The profile page lists the volunteer's API token.
+    api_token_create(user=volunteer, name="script")
     # A first visit to the annotate page asks for the guide to be read and acknowledged.
     page.goto(f"{campaign}/annotate/")
     violations += _axe_violations(page)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from annotation.services import response_submit
 from guides.services import guide_version_publish
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import screenshot, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -126,5 +126,27 @@ def test_csp_pages_guide_with_its_video_embeds(watched, asgi_live_server, arc_ca
     with watched.expect_request("https://media.example.org/guia.mp4"):
         watched.goto(guide_url + "?version=1")
     assert watched.locator("video.guide-video").get_attribute("src").endswith("guia.mp4")
+    _settle(watched)
+    assert watched.messages == []
+
+
+def test_csp_pages_api_docs_and_the_profile_tokens(watched, asgi_live_server, volunteer):
+    # Swagger UI from the site's own static files, started by ninja's external script.
+    watched.goto(f"{asgi_live_server}/api/v1/docs")
+    expect(watched.locator(".swagger-ui .opblock").first).to_be_visible()
+    assert watched.locator(".swagger-ui .opblock").count() == 11
+    expect(watched.locator(".swagger-ui .btn.authorize")).to_be_visible()
+    _settle(watched)
+    screenshot(watched, "api-docs")
+
+    sign_in(watched, asgi_live_server, volunteer.email)
+    watched.goto(f"{asgi_live_server}/accounts/profile/")
+    watched.locator("#id_token-name").fill("script de importación")
+    with watched.expect_navigation():
+        watched.locator(".api-tokens form:not(.inline-form) [type=submit]").click()
+    token = watched.locator("#new-token").input_value()
+    assert token.startswith("somos_")
+    expect(watched.locator(".api-tokens table")).to_contain_text("script de importación")
+    screenshot(watched, "profile-api-tokens")
     _settle(watched)
     assert watched.messages == []

@@ -3,8 +3,8 @@
 Every `import` and `from … import` counts wherever it stands (inside a function too: a lazy
 import is still a dependency), and so does `importlib.import_module("…")` with a literal name.
 The stack is the order of Somos's apps in settings.INSTALLED_APPS (docs/architecture.md).
-Wiring (settings, URLs, the ASGI, WSGI and Celery entry points, the operators' commands) may
-import every app; no app imports the wiring.
+Wiring (settings, URLs, the ASGI, WSGI and Celery entry points, the operators' commands, the
+token API) may import every app; no app imports the wiring.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ WIRING = (
     "somos_site.wsgi",
     "somos_site.celery",
     "somos_site.operations",
+    "somos_site.api",
 )
 
 

@@ -47,11 +47,12 @@ from annotation.argilla.models import (
     WebhookDelivery,
 )
 from annotation.services import response_submit
-from campaigns.models import Campaign, Record
+from campaigns.models import Campaign, Job, Record
 from guides.services import guide_acknowledge, guide_version_publish, question_ask
+from leaderboard.export.jobs import export_job_start
 from leaderboard.models import LeaderboardDataset, LeaderboardDatasetVersion
 from leaderboard.services import campaign_target_set, leaderboard_registry_seed
-from somos_site.accounts.services import profile_get_or_create
+from somos_site.accounts.services import api_token_create, profile_get_or_create
 from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = pytest.mark.django_db
@@ -418,6 +419,15 @@ PROJECT_CASES = [
         get=organizers(OK),
         post=organizers(OK),
     ),
+    page("jobs/<int:job_id>/", "job_detail", "/jobs/{job}/", organizers(OK)),
+    page("jobs/<int:job_id>/state.json", "job_state", "/jobs/{job}/state.json", organizers(OK)),
+    action("jobs/<int:job_id>/cancel/", "job_cancel", "/jobs/{job}/cancel/", organizers(MOVED)),
+    page(
+        "jobs/<int:job_id>/download/",
+        "job_result_download",
+        "/jobs/{export_job}/download/",
+        organizers(OK),
+    ),
     action(
         "organize/<slug:slug>/export/target/",
         "campaign_export_target",
@@ -444,6 +454,19 @@ PROJECT_CASES = [
         "/accounts/profile/",
         get=signed_in(OK),
         post=signed_in(OK),
+    ),
+    # An empty name is refused; a token is revoked only by its owner (the volunteer's here).
+    action(
+        "accounts/profile/tokens/",
+        "api_token_new",
+        "/accounts/profile/tokens/",
+        signed_in(REFUSED),
+    ),
+    action(
+        "accounts/profile/tokens/<int:token_id>/revoke/",
+        "api_token_revoke",
+        "/accounts/profile/tokens/{token}/revoke/",
+        roles(LOGIN, MOVED, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ),
     # Changes only the visitor's own language; GET redirects without changing anything.
     Case("i18n/setlang/", "set_language", "/i18n/setlang/", everyone(MOVED), everyone(MOVED)),
@@ -783,6 +806,145 @@ def admin_model_cases() -> list[Case]:
 
 CASES = PROJECT_CASES + ALLAUTH_CASES + ADMIN_SITE_CASES + admin_model_cases()
 
+
+# The token API (/api/v1/): each role calls it with its own bearer token, anonymous with none.
+# Its rules are the web pages' (campaigns.access), told apart by status: no token 401; a
+# campaign one may see but not organize 403; one hidden from the caller (a draft, a private
+# campaign, someone else's job) 404.
+
+
+@dataclass(frozen=True)
+class ApiCase:
+    """One API operation on a concrete path, the body it is sent, and each role's answer."""
+
+    route: str
+    method: str
+    path: str
+    expect: Row
+    body: dict | None = None
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        name = f"{self.method} {self.route}"
+        return f"{name}[{self.variant}]" if self.variant else name
+
+
+UNAUTHENTICATED = Expect(401)
+CREATED = Expect(201)
+ACCEPTED = Expect(202)
+
+
+def with_token(outcome: Expect) -> Row:
+    """Anyone with a token."""
+    return roles(UNAUTHENTICATED, *[outcome] * (len(ROLES) - 1))
+
+
+def api_organizers(outcome: Expect) -> Row:
+    """A campaign everyone may see: its organizers and staff; other tokens are refused."""
+    return roles(UNAUTHENTICATED, DENIED, DENIED, outcome, DENIED, outcome)
+
+
+def api_insiders(outcome: Expect) -> Row:
+    """A draft or private campaign, or a job: hidden from everyone but organizers and staff."""
+    return roles(UNAUTHENTICATED, HIDDEN, HIDDEN, outcome, HIDDEN, outcome)
+
+
+API_NEW_CAMPAIGN = {"slug": "authz-api", "name": "Authz API", "preset": "okapi_arc"}
+API_CASES = [
+    # The document and its docs page are public; ninja's root only names the docs (404).
+    ApiCase("api/v1/openapi.json", "GET", "/api/v1/openapi.json", everyone(OK)),
+    ApiCase("api/v1/openapi.json", "POST", "/api/v1/openapi.json", everyone(NOT_ALLOWED)),
+    ApiCase("api/v1/docs", "GET", "/api/v1/docs", everyone(OK)),
+    ApiCase("api/v1/docs", "POST", "/api/v1/docs", everyone(NOT_ALLOWED)),
+    ApiCase("api/v1/", "GET", "/api/v1/", everyone(HIDDEN)),
+    ApiCase("api/v1/campaigns", "GET", "/api/v1/campaigns", with_token(OK)),
+    # Creating is for campaign creators: staff here.
+    ApiCase(
+        "api/v1/campaigns",
+        "POST",
+        "/api/v1/campaigns",
+        roles(UNAUTHENTICATED, DENIED, DENIED, DENIED, DENIED, CREATED),
+        body=API_NEW_CAMPAIGN,
+    ),
+    ApiCase("api/v1/campaigns/<slug>", "GET", "/api/v1/campaigns/{slug}", with_token(OK)),
+    ApiCase(
+        "api/v1/campaigns/<slug>",
+        "PATCH",
+        "/api/v1/campaigns/{slug}",
+        api_organizers(OK),
+        body={"overlap": 3},
+    ),
+    ApiCase("api/v1/campaigns/<slug>", "POST", "/api/v1/campaigns/{slug}", everyone(NOT_ALLOWED)),
+    ApiCase(
+        "api/v1/campaigns/<slug>/status",
+        "POST",
+        "/api/v1/campaigns/{slug}/status",
+        api_organizers(OK),
+        body={"action": "pause"},
+    ),
+    ApiCase(
+        "api/v1/campaigns/<slug>/status",
+        "GET",
+        "/api/v1/campaigns/{slug}/status",
+        everyone(NOT_ALLOWED),
+    ),
+    # Sent without a file: organizers are let in, and told what is missing.
+    ApiCase(
+        "api/v1/campaigns/<slug>/imports",
+        "POST",
+        "/api/v1/campaigns/{slug}/imports",
+        api_organizers(REFUSED),
+    ),
+    ApiCase(
+        "api/v1/campaigns/<slug>/exports",
+        "POST",
+        "/api/v1/campaigns/{slug}/exports",
+        api_organizers(ACCEPTED),
+        body={"include": "pending"},
+    ),
+    ApiCase(
+        "api/v1/campaigns/<slug>/ranking",
+        "GET",
+        "/api/v1/campaigns/{slug}/ranking",
+        with_token(OK),
+    ),
+    ApiCase("api/v1/jobs/<int:job_id>", "GET", "/api/v1/jobs/{job}", api_insiders(OK)),
+    ApiCase(
+        "api/v1/jobs/<int:job_id>/cancel", "POST", "/api/v1/jobs/{job}/cancel", api_insiders(OK)
+    ),
+    ApiCase(
+        "api/v1/jobs/<int:job_id>/result",
+        "GET",
+        "/api/v1/jobs/{export_job}/result",
+        api_insiders(OK),
+    ),
+    # Only a finished export has an archive.
+    ApiCase(
+        "api/v1/jobs/<int:job_id>/result",
+        "GET",
+        "/api/v1/jobs/{job}/result",
+        api_insiders(HIDDEN),
+        variant="not_an_export",
+    ),
+]
+# A draft, and a campaign without a public dashboard, hide their routes from all but insiders.
+API_CASES += [
+    replace(
+        case,
+        path=case.path.replace("{slug}", "{" + hidden + "}"),
+        expect=api_insiders(case.expect["organizer"]),
+        # A draft is launched, not paused.
+        body={"action": "launch"}
+        if hidden == "draft" and case.route.endswith("/status")
+        else case.body,
+        variant=hidden,
+    )
+    for case in list(API_CASES)
+    if "{slug}" in case.path and case.expect["organizer"] != NOT_ALLOWED
+    for hidden in ("draft", "private")
+]
+
 # Patterns left out of the matrix, each with the reason it is safe to leave out.
 EXCLUDED_PREFIXES = {
     # django-plotly-dash's internals: layout, assets and component bundles of the charts
@@ -810,6 +972,22 @@ CSRF_EXEMPT = {
     ),
     "django_plotly_dash/app/<slug:ident>/initial/<slug:cache_id>/_dash-update-component": (
         "read-only chart data"
+    ),
+    # The token API: a bearer token in a header, never a cookie, so no other site can make a
+    # browser send it (somos_site/api/auth.py); a session alone gets 401 there.
+    **dict.fromkeys(
+        [
+            "api/v1/campaigns",
+            "api/v1/campaigns/<slug>",
+            "api/v1/campaigns/<slug>/status",
+            "api/v1/campaigns/<slug>/imports",
+            "api/v1/campaigns/<slug>/exports",
+            "api/v1/campaigns/<slug>/ranking",
+            "api/v1/jobs/<int:job_id>",
+            "api/v1/jobs/<int:job_id>/cancel",
+            "api/v1/jobs/<int:job_id>/result",
+        ],
+        "bearer token only",
     ),
 }
 
@@ -841,6 +1019,7 @@ class World:
 
     users: dict[str, object]
     sessions: dict[str, str]
+    tokens: dict[str, str]
     ids: dict[str, object]
     active: Campaign
     draft: Campaign
@@ -923,6 +1102,13 @@ def _world_build() -> World:
     proposed = LeaderboardDatasetVersion.objects.create(
         dataset=arc_registry, number=1, campaign=active, published=False
     )
+    # A job still waiting (its page, state and cancel button) and an export that finished
+    # (its download); the inline runner of the test settings runs the export here.
+    waiting = Job.objects.create(
+        kind=Job.Kind.IMPORT, campaign=active, created_by=users["organizer"]
+    )
+    exported = export_job_start(campaign=active, include="pending", user=users["organizer"])
+    assert exported.status == Job.Status.SUCCEEDED, exported.messages
     _admin_rows(someone)
 
     ids: dict[str, object] = {
@@ -938,6 +1124,8 @@ def _world_build() -> World:
         "proposed_dataset": arc_registry.slug,
         "proposed_version": proposed.number,
         "campaign": active.pk,
+        "job": waiting.pk,
+        "export_job": exported.pk,
         "campaign_type": ContentType.objects.get_for_model(Campaign).pk,
     }
     for model in admin.site._registry:
@@ -950,7 +1138,13 @@ def _world_build() -> World:
         client = Client()
         client.force_login(user)
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(users=users, sessions=sessions, ids=ids, active=active, draft=draft)
+    # And one API token per role.
+    tokens = {}
+    for role, user in users.items():
+        token, tokens[role] = api_token_create(user=user, name="authz")
+        if role == "volunteer":
+            ids["token"] = token.pk
+    return World(users=users, sessions=sessions, tokens=tokens, ids=ids, active=active, draft=draft)
 
 
 @pytest.fixture(scope="module")
@@ -1018,9 +1212,49 @@ def test_access_matrix_answers_each_role(world, case, method, role):
     assert observe(response) == case.expected(method, role)
 
 
+API_CELLS = [(case, role) for case in API_CASES for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("case", "role"), API_CELLS, ids=[f"{case.label}-{role}" for case, role in API_CELLS]
+)
+def test_access_matrix_api_answers_each_token(world, case, role):
+    client = Client()
+    headers = {} if role == "anonymous" else {"HTTP_AUTHORIZATION": f"Bearer {world.tokens[role]}"}
+    path = case.path.format(**world.ids)
+    if case.body is not None:
+        response = client.generic(
+            case.method, path, json.dumps(case.body), content_type="application/json", **headers
+        )
+    elif case.method == "POST":
+        response = client.post(path, **headers)
+    else:
+        response = client.generic(case.method, path, **headers)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    assert observe(response) == case.expect[role]
+    # Every answer of the API is JSON, errors included, or the export's archive.
+    assert response["Content-Type"].split(";")[0] in ("application/json", "application/zip") or (
+        case.route == "api/v1/docs" and response.status_code == 200
+    )
+
+
+def test_access_matrix_api_covers_every_operation_of_the_document(client):
+    document = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (
+            method.upper(),
+            path.lstrip("/").replace("{slug}", "<slug>").replace("{job_id}", "<int:job_id>"),
+        )
+        for path, methods in document["paths"].items()
+        for method in methods
+    }
+    assert operations <= {(case.method, case.route) for case in API_CASES}
+
+
 def test_access_matrix_covers_every_url_pattern():
     resolvable = {route for route, _pattern in url_patterns() if not _excluded(route)}
-    in_matrix = {case.route for case in CASES}
+    in_matrix = {case.route for case in CASES} | {case.route for case in API_CASES}
     assert sorted(resolvable - in_matrix) == [], "add these URL patterns to the matrix"
     assert sorted(in_matrix - resolvable) == [], "these matrix rows match no URL pattern"
 
@@ -1034,7 +1268,7 @@ def test_access_matrix_exclusions_still_exist():
 
 
 def test_access_matrix_paths_reach_their_pattern(world):
-    for case in CASES:
+    for case in [*CASES, *API_CASES]:
         assert resolve(case.path.format(**world.ids)).route == case.route, case.label
 
 

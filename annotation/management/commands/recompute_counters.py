@@ -12,6 +12,8 @@ from somos_site.commands import LocalizedCommand
 
 
 class Command(LocalizedCommand):
+    reports_progress = True
+
     @property
     def help(self) -> str:
         # A property, not a class attribute: argparse cannot format lazy strings.
@@ -25,7 +27,9 @@ class Command(LocalizedCommand):
         campaigns = Campaign.objects.filter(slug=slug) if slug else Campaign.objects.all()
         drifted = 0
         for campaign in campaigns.order_by("slug"):
-            drift = counters_recompute(campaign=campaign, fix=fix)
+            # A bar per campaign, closed before its results go to stdout.
+            with self.progress_bar(campaign.slug, unit=_("steps")) as progress:
+                drift = counters_recompute(campaign=campaign, fix=fix, progress=progress)
             if drift.clean:
                 self.stdout.write(_("%(slug)s: no drift") % {"slug": campaign.slug})
                 continue

@@ -27,6 +27,8 @@ from somos_site.commands import LocalizedCommand
 
 
 class Command(LocalizedCommand):
+    reports_progress = True
+
     @property
     def help(self) -> str:
         # A property, not a class attribute: argparse cannot format lazy strings.
@@ -124,13 +126,16 @@ class Command(LocalizedCommand):
         delay, attempt = 2.0, 0
         while True:
             try:
-                return argilla_sync(
-                    campaign=campaign,
-                    push=push,
-                    pull=pull,
-                    force=force,
-                    trigger=ArgillaSyncRun.Trigger.COMMAND,
-                )
+                # One bar per attempt, closed before the retry's message is written.
+                with self.progress_bar(_("Syncing with Argilla"), unit=_("records")) as progress:
+                    return argilla_sync(
+                        campaign=campaign,
+                        push=push,
+                        pull=pull,
+                        force=force,
+                        trigger=ArgillaSyncRun.Trigger.COMMAND,
+                        progress=progress,
+                    )
             except ArgillaUnavailable as exc:
                 if attempt >= retries:
                     raise CommandError(

@@ -8,6 +8,7 @@ JSONL or Parquet (a `.json` file with one object per line streams like JSONL).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -63,6 +64,37 @@ def source_rows(source: Source, problems: ProblemLog | None = None) -> Iterator[
         log.raise_if_any()
 
 
+def source_rows_estimate(source: Source) -> int | None:
+    """Return about how many rows the source holds, cheaply, or None when that is not cheap.
+
+    Text files count their line breaks (a CSV field may hold one: an estimate), Parquet
+    reads its footer; a `.json` array, a saved or a hub dataset say None.
+    """
+    kind = source_format(source)
+    try:
+        if kind in ("jsonl", "csv"):
+            lines = _lines_count(Path(source.path))
+            return max(lines - 1, 0) if kind == "csv" else lines
+        if kind == "parquet":
+            import pyarrow.parquet
+
+            return pyarrow.parquet.ParquetFile(source.path).metadata.num_rows
+    except (OSError, ValueError, ImportError):
+        # The reader will say what is wrong with the file; an estimate just goes without.
+        return None
+    return None
+
+
+def _lines_count(path: Path) -> int:
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
+
+
 __all__ = [
     "FORMATS",
     "HUB_PREFIX",
@@ -72,4 +104,5 @@ __all__ = [
     "reader_open",
     "source_format",
     "source_rows",
+    "source_rows_estimate",
 ]

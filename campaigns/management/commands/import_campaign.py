@@ -24,6 +24,7 @@ class Command(LocalizedCommand):
 
     # Batch work: the system checks cost a second per run and say nothing about the data.
     requires_system_checks: list[str] = []
+    reports_progress = True
 
     @property
     def help(self) -> str:
@@ -98,7 +99,10 @@ class Command(LocalizedCommand):
         campaign = self._campaign(slug=slug, preset=preset, mapping=mapping, options=options)
         started = time.perf_counter()
         try:
-            run = records_import(campaign=campaign, source=source, translation=translation)
+            with self.progress_bar(_("Importing"), unit=_("records")) as progress:
+                run = records_import(
+                    campaign=campaign, source=source, translation=translation, progress=progress
+                )
         except ImportRejected as rejection:
             raise CommandError(
                 _("Nothing was imported into %(slug)s; the input has these problems:")

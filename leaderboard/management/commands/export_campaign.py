@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import datasets
+import huggingface_hub.utils
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
@@ -20,6 +24,8 @@ from somos_site.commands import LocalizedCommand
 
 class Command(LocalizedCommand):
     """Write the dataset, every answer, the card and the harness task; register the version."""
+
+    reports_progress = True
 
     @property
     def help(self) -> str:
@@ -57,12 +63,17 @@ class Command(LocalizedCommand):
             raise CommandError(_("No campaign has the slug %(slug)s.") % {"slug": options["slug"]})
         started = time.perf_counter()
         try:
-            result = campaign_export(
-                campaign=campaign,
-                folder=Path(str(options["out"])),
-                include=str(options["include"]),
-                push_to_hub=str(options["push_to_hub"] or ""),
-            )
+            with (
+                _library_bars_hidden(),
+                self.progress_bar(_("Exporting"), unit=_("steps")) as progress,
+            ):
+                result = campaign_export(
+                    campaign=campaign,
+                    folder=Path(str(options["out"])),
+                    include=str(options["include"]),
+                    push_to_hub=str(options["push_to_hub"] or ""),
+                    progress=progress,
+                )
         except ExportError as error:
             raise CommandError(str(error)) from None
         seconds = time.perf_counter() - started
@@ -91,3 +102,20 @@ class Command(LocalizedCommand):
         if result.hub_url:
             self.stdout.write(_("Pushed to %(url)s.") % {"url": result.hub_url})
         self.stdout.write(_("Registered as %(version)s.") % {"version": result.version})
+
+
+@contextmanager
+def _library_bars_hidden() -> Iterator[None]:
+    """Hide the bars of datasets (saving to disk) and of the Hub (uploading) for the block.
+
+    The export's own bar stands for them: theirs would break it on a terminal, and draw even
+    with --quiet.
+    """
+    hidden = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        with huggingface_hub.utils.disable_progress_bars():
+            yield
+    finally:
+        if not hidden:
+            datasets.enable_progress_bars()
