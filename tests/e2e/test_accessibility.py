@@ -12,8 +12,9 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from annotation.services import response_submit
-from campaigns.models import Campaign
+from campaigns.models import Campaign, Job
 from guides.services import guide_draft_save, question_ask
+from leaderboard.export.jobs import export_job_start
 from leaderboard.export.services import campaign_export
 from leaderboard.services import leaderboard_registry_seed
 from somos_site.accounts.services import api_token_create
@@ -111,7 +112,15 @@ def test_accessibility_main_pages_have_no_serious_violation(
 
 @pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 def test_accessibility_organizer_and_reviewer_pages_have_no_serious_violation(
-    browser, asgi_live_server, arc_campaign, guide, organizer, volunteer, language, tmp_path
+    browser,
+    asgi_live_server,
+    arc_campaign,
+    guide,
+    organizer,
+    volunteer,
+    language,
+    tmp_path,
+    settings,
 ):
     records = list(arc_campaign.records.order_by("id")[:2])
     for user in (UserFactory(), UserFactory()):
@@ -140,6 +149,18 @@ def test_accessibility_organizer_and_reviewer_pages_have_no_serious_violation(
     campaign_export(campaign=arc_campaign, folder=tmp_path / "published")
     campaign_export(campaign=arc_campaign, folder=tmp_path / "proposed", user=organizer)
     organizer.user_permissions.add(Permission.objects.get(codename="add_campaign"))
+    # Background jobs as organizers see them: one waiting (its bar), one refused (its errors),
+    # an export that ended (its download).
+    settings.MEDIA_ROOT = tmp_path / "media"
+    waiting = Job.objects.create(kind=Job.Kind.IMPORT, campaign=arc_campaign, created_by=organizer)
+    Job.objects.create(
+        kind=Job.Kind.IMPORT,
+        campaign=arc_campaign,
+        created_by=organizer,
+        status=Job.Status.FAILED,
+        messages=["okapi_es.jsonl, row 3, instruction: the text is empty"],
+    )
+    exported = export_job_start(campaign=arc_campaign, include="pending", user=organizer)
 
     site = asgi_live_server
     organize = f"{site}/organize/{arc_campaign.slug}"
@@ -172,6 +193,8 @@ def test_accessibility_organizer_and_reviewer_pages_have_no_serious_violation(
         f"{organize}/agreement/",
         f"{site}/campaigns/{arc_campaign.slug}/review/",
         f"{site}/campaigns/{arc_campaign.slug}/review/{records[1].pk}/",
+        f"{site}/jobs/{waiting.pk}/",
+        f"{site}/jobs/{exported.pk}/",
     ):
         scan(url)
 

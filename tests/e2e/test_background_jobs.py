@@ -62,6 +62,10 @@ def test_an_import_shows_its_progress_then_the_preview_and_an_export_its_downloa
     page.get_by_role("button", name="Crear e importar").click()
 
     page.wait_for_url(re.compile(r"/jobs/\d+/$"))
+    page.wait_for_function(
+        "() => Number(document.querySelector('.job .progress')?.getAttribute('aria-valuenow')) > 0"
+    )
+    screenshot(page, "jobs_import_running")
     seen = _bar_values(
         page,
         ".job .progress",

@@ -1,6 +1,7 @@
 // Background jobs on a page: every running job's box asks for its state each second and moves
-// its bar; when the job ends the page shows its outcome (reloads), or goes where the job leads
-// (a new campaign's preview).
+// its bar. When the job ends the page goes where the job leads (a new campaign's preview), or
+// reloads to show the outcome where the box asks for it (the job's page, the export page), or
+// else offers a link to it: a page with forms is never reloaded under someone typing.
 const jobWatch = (box) => {
   const bar = box.querySelector(".progress");
   const tick = async () => {
@@ -26,8 +27,11 @@ const jobWatch = (box) => {
     if (["succeeded", "failed", "cancelled"].includes(state.status)) {
       if (state.next_url) {
         window.location.assign(state.next_url);
-      } else {
+      } else if (box.dataset.jobReload !== undefined) {
         window.location.reload();
+      } else {
+        box.querySelector("form")?.remove();
+        box.querySelector("[data-job-outcome]")?.removeAttribute("hidden");
       }
       return;
     }
