@@ -211,4 +211,5 @@ def test_the_job_page_shows_progress_to_organizers_only(arc_campaign, organizer,
     assert 'role="progressbar"' in page.content.decode()
     state = client.get(reverse("job_state", kwargs={"job_id": job.pk})).json()
     assert state["status"] == "queued"
-    assert state["summary"] == "0 records"
+    # The page speaks the site's default language, Spanish.
+    assert state["summary"] == "0 registros"
