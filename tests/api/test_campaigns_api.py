@@ -283,7 +283,7 @@ def test_api_campaign_status_refuses_an_action_that_does_not_fit(
         **bearer(organizer),
     )
     assert refused.status_code == 409
-    assert "“Activa”" in refused.json()["detail"]
+    assert "«Activa»" in refused.json()["detail"]
     arc_campaign.refresh_from_db()
     assert arc_campaign.status == Campaign.Status.ACTIVE
 

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from annotation.argilla.models import ArgillaSyncRun
 from annotation.argilla.sync import argilla_sync
@@ -47,7 +48,7 @@ def test_argilla_sync_cancelled_stops_and_is_recorded(linked_campaign):
         if done:
             raise WorkCancelled
 
-    with pytest.raises(WorkCancelled):
+    with pytest.raises(WorkCancelled), translation.override("en"):
         argilla_sync(campaign=linked_campaign, push=True, pull=True, progress=progress)
 
     run = ArgillaSyncRun.objects.get(campaign=linked_campaign)
