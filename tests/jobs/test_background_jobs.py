@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -28,6 +27,7 @@ from campaigns.models import Campaign, ImportRun, Job
 from leaderboard.export.jobs import export_job_start
 from tests.campaigns.files import ARC_EN, ARC_ES, MMLU_EN, MMLU_ES, mmlu_pair_write
 from tests.factories import UserFactory
+from tests.jobs.jobs_data import new_mmlu_campaign, uploads_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,26 +43,6 @@ def thread_runner(settings, tmp_path):
 @pytest.fixture
 def creator():
     return UserFactory(is_staff=True)
-
-
-def _uploads(english: Path, spanish: Path) -> list[SimpleUploadedFile]:
-    return [
-        SimpleUploadedFile(english.name, english.read_bytes()),
-        SimpleUploadedFile(spanish.name, spanish.read_bytes()),
-    ]
-
-
-def _new_campaign(slug: str) -> dict:
-    return {
-        "slug": slug,
-        "name": slug,
-        "preset": "okapi_mmlu",
-        "description": "",
-        "overlap": 2,
-        "source_language": "en",
-        "target_language": "es",
-        "field_mapping": None,
-    }
 
 
 def _watch(job: Job, *, timeout: float = 180) -> tuple[Job, list[int]]:
@@ -84,7 +64,7 @@ def test_an_import_answers_at_once_then_runs_reporting_progress(tmp_path, creato
     english, spanish = mmlu_pair_write(tmp_path, 60_000)
     started = time.monotonic()
     job = import_job_start(
-        user=creator, create=_new_campaign("mmlu-jobs"), files=_uploads(english, spanish)
+        user=creator, create=new_mmlu_campaign("mmlu-jobs"), files=uploads_of(english, spanish)
     )
     assert time.monotonic() - started < 2
     assert job.status in (Job.Status.QUEUED, Job.Status.RUNNING)
@@ -102,8 +82,9 @@ def test_an_import_answers_at_once_then_runs_reporting_progress(tmp_path, creato
     assert list(campaign.organizers.all()) == [creator]
     assert job.result["created"] == 60_000
     # The uploads waited in MEDIA_ROOT for the worker and went with the job.
-    assert not any((Path(job.parameters["files"][0]["path"]).parents[1]).glob("*"))
-    assert job.parameters["files"][0]["path"].startswith(JOB_FILES)
+    kept = Path(job.parameters["files"][0]["path"])
+    assert kept.parts[0] == JOB_FILES
+    assert not (tmp_path / "media" / kept.parents[1]).exists()
 
 
 def test_a_refused_import_names_the_row_and_leaves_no_campaign(tmp_path, creator):
@@ -113,7 +94,7 @@ def test_a_refused_import_names_the_row_and_leaves_no_campaign(tmp_path, creator
     spanish.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     job = import_job_start(
-        user=creator, create=_new_campaign("refused"), files=_uploads(MMLU_EN, spanish)
+        user=creator, create=new_mmlu_campaign("refused"), files=uploads_of(MMLU_EN, spanish)
     )
     job, _seen = _watch(job)
 
@@ -126,7 +107,7 @@ def test_a_refused_import_names_the_row_and_leaves_no_campaign(tmp_path, creator
 def test_a_running_import_can_be_cancelled_and_keeps_nothing(tmp_path, creator):
     english, spanish = mmlu_pair_write(tmp_path, 200_000)
     campaign_job = import_job_start(
-        user=creator, create=_new_campaign("to-cancel"), files=_uploads(english, spanish)
+        user=creator, create=new_mmlu_campaign("to-cancel"), files=uploads_of(english, spanish)
     )
     deadline = time.monotonic() + 60
     while job_state(Job.objects.get(pk=campaign_job.pk)).done == 0:
@@ -142,7 +123,7 @@ def test_a_running_import_can_be_cancelled_and_keeps_nothing(tmp_path, creator):
 
 
 def test_an_import_into_an_existing_campaign_records_its_run(arc_campaign, organizer):
-    job = import_job_start(user=organizer, campaign=arc_campaign, files=_uploads(ARC_EN, ARC_ES))
+    job = import_job_start(user=organizer, campaign=arc_campaign, files=uploads_of(ARC_EN, ARC_ES))
     job, _seen = _watch(job)
 
     assert job.status == Job.Status.SUCCEEDED

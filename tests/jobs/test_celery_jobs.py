@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from campaigns.jobs.selectors import job_state
@@ -17,6 +16,7 @@ from tests.campaigns.files import mmlu_pair_write
 from tests.factories import UserFactory
 from tests.faults import celery_worker
 from tests.jobs.api_import import import_posted, job_watched
+from tests.jobs.jobs_data import new_mmlu_campaign, uploads_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,26 +42,14 @@ def _start(tmp_path, slug: str) -> Job:
     return _start_with(_uploads(tmp_path), slug)
 
 
-def _uploads(tmp_path) -> list[SimpleUploadedFile]:
-    english, spanish = mmlu_pair_write(tmp_path, ROWS)
-    return [
-        SimpleUploadedFile(english.name, english.read_bytes()),
-        SimpleUploadedFile(spanish.name, spanish.read_bytes()),
-    ]
+def _uploads(tmp_path) -> list:
+    return uploads_of(*mmlu_pair_write(tmp_path, ROWS))
 
 
-def _start_with(uploads: list[SimpleUploadedFile], slug: str) -> Job:
-    create = {
-        "slug": slug,
-        "name": slug,
-        "preset": "okapi_mmlu",
-        "description": "",
-        "overlap": 2,
-        "source_language": "en",
-        "target_language": "es",
-        "field_mapping": None,
-    }
-    return import_job_start(user=UserFactory(is_staff=True), create=create, files=uploads)
+def _start_with(uploads: list, slug: str) -> Job:
+    return import_job_start(
+        user=UserFactory(is_staff=True), create=new_mmlu_campaign(slug), files=uploads
+    )
 
 
 def _watch(job: Job, *, until, timeout: float) -> list[int]:
