@@ -30,8 +30,9 @@ RUN mkdir -p /data/media && chown somos:somos /data/media
 
 USER somos
 EXPOSE 8000
-# Two worker processes per core: each runs its views one at a time, so a second one keeps
-# the core busy while the first waits on PostgreSQL (bench/README.md). Set for 2 cores.
+# Two worker processes per core. Each serves several requests at once from its thread pool
+# (somos_site/http_handler.py); 2, 3 and 4 measured alike on the annotate bench
+# (bench/README.md, "Annotate path"). Set for 2 cores.
 ENV WEB_CONCURRENCY=4
 CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--loop", "uvloop", \
      "--http", "httptools", "--no-access-log", "--timeout-keep-alive", "75", \

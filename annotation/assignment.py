@@ -20,10 +20,20 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from annotation import rows
 from annotation.models import Lease, Response
 from campaigns.models import Campaign, Record
 
 LEASE_DURATION = timedelta(minutes=10)
+
+# Who may open and answer a record (`record` in the statement): the volunteer who holds it or
+# answered it. Records are handed out here, so nobody opens or answers someone else's slot.
+HELD_OR_ANSWERED = """
+    (EXISTS (SELECT 1 FROM annotation_lease lease
+             WHERE lease.record_id = record.id AND lease.user_id = %(user)s)
+     OR EXISTS (SELECT 1 FROM annotation_response answer
+                WHERE answer.record_id = record.id AND answer.user_id = %(user)s))
+"""
 
 
 def next_record_for(*, campaign: Campaign, user: AbstractBaseUser) -> Record | None:
@@ -140,10 +150,10 @@ def _offer_order(campaign: Campaign) -> tuple[str, ...]:
 # _fresh_candidates as one statement, taking the row lock and skipping rows others hold
 # locked. Written out because it runs on every next record: building it through the ORM
 # cost more CPU than PostgreSQL spends answering it.
-_FRESH_LOCKED_BY = """
-    SELECT record.* FROM campaigns_record record
+_FRESH_LOCKED_BY = f"""
+    SELECT {rows.columns(Record, "record")} FROM campaigns_record record
     WHERE record.campaign_id = %(campaign)s AND record.submitted_count < %(overlap)s
-      AND NOT (record.id = ANY(%(passed)s)) {suspect}
+      AND NOT (record.id = ANY(%(passed)s)) {{suspect}}
       AND NOT EXISTS (
           SELECT 1 FROM annotation_response answer
           WHERE answer.record_id = record.id AND answer.user_id = %(user)s)
@@ -151,10 +161,10 @@ _FRESH_LOCKED_BY = """
           SELECT count(*) FROM annotation_lease lease
           WHERE lease.record_id = record.id AND lease.expires_at > %(now)s
             AND lease.user_id <> %(user)s) < %(overlap)s
-    ORDER BY {order}
+    ORDER BY {{order}}
     LIMIT 1
     FOR UPDATE OF record SKIP LOCKED
-"""
+"""  # noqa: S608 (model columns)
 _FRESH_IN_ID_ORDER = _FRESH_LOCKED_BY.format(suspect="", order="record.submitted_count, record.id")
 # The suspect records first, through the small partial index that holds only them
 # (record_suspect_idx), so that imports do not maintain an index over every record.
@@ -184,20 +194,19 @@ def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Rec
     passed: list[int] = []
     for statement in _FRESH_STATEMENTS[campaign.triage_first and campaign.suspect_records > 0]:
         while True:
-            with transaction.atomic():
-                found = list(
-                    Record.objects.raw(
-                        statement,
-                        {
-                            "campaign": campaign.pk,
-                            "overlap": campaign.overlap,
-                            "passed": passed,
-                            "user": user.pk,
-                            "now": now,
-                        },
-                    )
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    statement,
+                    {
+                        "campaign": campaign.pk,
+                        "overlap": campaign.overlap,
+                        "passed": passed,
+                        "user": user.pk,
+                        "now": now,
+                    },
                 )
-                record = found[0] if found else None
+                found = cursor.fetchone()
+                record = rows.instance_from(Record, "record", found) if found else None
                 if record is not None and _lease_if_room(
                     record, campaign=campaign, user=user, now=now
                 ):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 
+from annotation import rows
+from annotation.assignment import HELD_OR_ANSWERED
 from annotation.models import Response
 from campaigns.access import public_campaigns
 from campaigns.importers.presets import preset_get
@@ -25,29 +28,25 @@ def volunteer_submitted_count(*, campaign: Campaign, user: AbstractBaseUser) -> 
     )
 
 
-# The record, if this volunteer holds it or has answered it: records are handed out by
-# assignment, so nobody opens or answers someone else's slot. One statement on every
-# submit, written out for the same reason as the assignment's.
-_VOLUNTEER_RECORD = """
-    SELECT record.* FROM campaigns_record record
+# The record, if it is this volunteer's to open (assignment.HELD_OR_ANSWERED). Written out
+# for the same reason as the assignment's statements.
+_VOLUNTEER_RECORD = f"""
+    SELECT {rows.columns(Record, "record")} FROM campaigns_record record
     WHERE record.id = %(record)s AND record.campaign_id = %(campaign)s
-      AND (EXISTS (SELECT 1 FROM annotation_lease lease
-                   WHERE lease.record_id = record.id AND lease.user_id = %(user)s)
-           OR EXISTS (SELECT 1 FROM annotation_response answer
-                      WHERE answer.record_id = record.id AND answer.user_id = %(user)s))
-"""
+      AND {HELD_OR_ANSWERED}
+"""  # noqa: S608 (model columns)
 
 
 def volunteer_record(
     *, campaign: Campaign, record_id: int, user: AbstractBaseUser
 ) -> Record | None:
     """The campaign's record if the volunteer holds or answered it, else None."""
-    found = list(
-        Record.objects.raw(
+    with connection.cursor() as cursor:
+        cursor.execute(
             _VOLUNTEER_RECORD, {"record": record_id, "campaign": campaign.pk, "user": user.pk}
         )
-    )
-    return found[0] if found else None
+        found = cursor.fetchone()
+    return rows.instance_from(Record, "record", found) if found else None
 
 
 def other_active_campaigns(*, campaign: Campaign, user: AbstractBaseUser) -> list[Campaign]:
@@ -65,10 +64,48 @@ def annotation_context(
     *, campaign: Campaign, record: Record, user: AbstractBaseUser, values: dict | None
 ) -> dict:
     """Everything the annotate page shows for one record and one volunteer."""
+    response, values = _response_and_values(record=record, user=user, values=values)
+    progress, my_submitted = campaign_progress_and_mine(campaign=campaign, user=user)
+    return {
+        "campaign": campaign,
+        "record": record,
+        "response": response,
+        **record_shown(campaign=campaign, record=record, values=values),
+        "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
+        "my_submitted": my_submitted,
+        "progress": progress,
+        **_guide_panel(campaign),
+    }
+
+
+def annotation_next(*, campaign: Campaign, record: Record, user: AbstractBaseUser) -> dict:
+    """What the annotate page's script needs to show the next record in place.
+
+    The page's frame (guide, shortcuts, questions) stays; only the record, its draft values
+    and the counts change.
+    """
+    # Never an answer already submitted: assignment offers only records still to answer.
+    _response, values = _response_and_values(record=record, user=user, values=None)
+    progress, my_submitted = campaign_progress_and_mine(campaign=campaign, user=user)
+    return {
+        **record_shown(campaign=campaign, record=record, values=values),
+        "my_submitted": my_submitted,
+        "progress": progress,
+    }
+
+
+def _response_and_values(
+    *, record: Record, user: AbstractBaseUser, values: dict | None
+) -> tuple[Response | None, dict]:
     fresh = getattr(record, "assigned_fresh", False)
     response = None if fresh else Response.objects.filter(record=record, user=user).first()
     if values is None:
         values = dict(response.values) if response else {}
+    return response, values
+
+
+def record_shown(*, campaign: Campaign, record: Record, values: dict) -> dict:
+    """The record's pieces as the annotate page shows them, with the answer's values."""
     questions = campaign_questions(campaign)
     correction_for = {q.field: q for q in questions if q.kind == q.Kind.TEXT and q.field}
     preset = preset_get(campaign.preset)
@@ -94,19 +131,7 @@ def annotation_context(
         for q in questions
         if not (q.kind == q.Kind.TEXT and q.field)
     ]
-    progress, my_submitted = campaign_progress_and_mine(campaign=campaign, user=user)
-    return {
-        "campaign": campaign,
-        "record": record,
-        "response": response,
-        "pieces": pieces,
-        "record_reasons": reasons.get("", []),
-        "general_questions": general,
-        "is_edit": response is not None and response.status == Response.Status.SUBMITTED,
-        "my_submitted": my_submitted,
-        "progress": progress,
-        **_guide_panel(campaign),
-    }
+    return {"pieces": pieces, "record_reasons": reasons.get("", []), "general_questions": general}
 
 
 def _guide_panel(campaign: Campaign) -> dict:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotation.assignment import next_record_for
 from annotation.selectors import (
     annotation_context,
+    annotation_next,
     contributions_for,
     other_active_campaigns,
     volunteer_record,
@@ -26,6 +31,7 @@ from annotation.selectors import (
 )
 from annotation.services import (
     AnnotationClosed,
+    NotAssigned,
     campaign_join,
     response_save_draft,
     response_skip,
@@ -40,6 +46,8 @@ from somos_site.ratelimit import rate_limited
 
 _SHOWN_AT_SALT = "annotation.shown-at"
 ACTIONS = ("submit", "draft", "skip")
+# The piece the page keeps as a <template> for its script: every part there, all empty.
+_PIECE_BLANK = {"question": {"name": ""}}
 
 
 def _active_campaign(slug: str, user) -> Campaign:
@@ -68,9 +76,14 @@ def _guide_first(request: HttpRequest, campaign: Campaign) -> HttpResponse | Non
     """Send the volunteer to the guide when they must (re)acknowledge it before annotating."""
     if not must_acknowledge(campaign=campaign, user=request.user):
         return None
+    return redirect(_guide_url(request, campaign))
+
+
+def _guide_url(request: HttpRequest, campaign: Campaign, back: str | None = None) -> str:
+    """The guide, with a word on why, and the way back (this page unless told)."""
     messages.info(request, _("Please read the annotation guide before you start."))
     target = reverse("guide", args=[campaign.slug])
-    return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+    return f"{target}?{urlencode({'next': back or request.get_full_path()})}"
 
 
 @require_GET
@@ -103,51 +116,164 @@ def annotate_next(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @rate_limited("annotation_submit")
 def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResponse:
-    """The volunteer who holds or answered this record: show it, or take their answer."""
+    """The volunteer who holds or answered this record: show it, or take their answer.
+
+    A post that asks for JSON (the annotate page's script) is answered with the next record
+    to show in place, so that each answer costs the browser one request; a plain form post
+    (no script) is answered with a redirect, as always.
+    """
     campaign = _active_campaign(slug, request.user)
-    record = volunteer_record(campaign=campaign, record_id=record_id, user=request.user)
-    if record is None:
-        raise Http404
     if request.method == "GET":
+        record = _volunteer_record_or_404(request, campaign, record_id)
         return _guide_first(request, campaign) or _annotate_page(request, campaign, record)
 
-    action = request.POST.get("action")
+    as_json = request.get_preferred_type(["text/html", "application/json"]) == "application/json"
     values = _values_from(request, campaign)
-    if action not in ACTIONS:
-        # Nothing is saved; the page comes back with what was typed, as for a bad field.
-        return _annotate_page(
-            request, campaign, record, values=values, errors={"action": _("Unknown action.")}
-        )
-    if action == "submit" and must_acknowledge(campaign=campaign, user=request.user):
-        # The guide changed under the volunteer: keep their work, show them what changed.
-        action = "draft"
-        messages.warning(
-            request, _("The guide changed: your answer is kept as a draft until you read it.")
-        )
     try:
-        if action == "submit":
-            response_submit(
-                record=record,
-                user=request.user,
-                values=values,
-                started_at=_shown_at(request.POST.get("shown_at", "")),
-            )
-            messages.success(request, _("Thank you! Your answer was saved."))
-        elif action == "draft":
-            response_save_draft(record=record, user=request.user, values=values)
-            messages.success(request, _("Draft saved. You can finish it later."))
-            return _guide_first(request, campaign) or redirect(
-                "annotate_record", slug=slug, record_id=record.pk
-            )
-        else:
-            response_skip(record=record, user=request.user)
-            messages.info(request, _("Skipped. Here is another one."))
+        # The write itself checks that the record is this volunteer's, under its lock.
+        answered = _answer_take(request, campaign, Record(pk=record_id, campaign=campaign), values)
+    except NotAssigned:
+        raise Http404 from None
     except ResponseInvalid as invalid:
+        if as_json:
+            return JsonResponse(
+                {"message": _("Please check the marked fields."), "errors": invalid.errors},
+                status=400,
+            )
+        record = _volunteer_record_or_404(request, campaign, record_id)
         return _annotate_page(request, campaign, record, values=values, errors=invalid.errors)
     except AnnotationClosed as closed:
         messages.error(request, str(closed))
-        return redirect("campaign_detail", slug=slug)
+        return _go(as_json, reverse("campaign_detail", args=[slug]))
+    if answered.guide_changed:
+        # The answer is kept as a draft: off to the guide, with what happened said there.
+        messages.warning(
+            request, _("The guide changed: your answer is kept as a draft until you read it.")
+        )
+        messages.add_message(request, answered.level, answered.message)
+        return _go(as_json, _guide_url(request, campaign))
+    if as_json:
+        return _answered_json(request, campaign, answered)
+    messages.add_message(request, answered.level, answered.message)
+    if answered.action == "draft":
+        return redirect("annotate_record", slug=slug, record_id=record_id)
     return redirect("annotate", slug=slug)
+
+
+def _volunteer_record_or_404(request: HttpRequest, campaign: Campaign, record_id: int) -> Record:
+    record = volunteer_record(campaign=campaign, record_id=record_id, user=request.user)
+    if record is None:
+        raise Http404
+    return record
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """What became of a posted answer: the action taken and what to tell the volunteer."""
+
+    action: str
+    message: str
+    level: int
+    guide_changed: bool = False
+
+
+def _answer_take(
+    request: HttpRequest, campaign: Campaign, record: Record, values: dict[str, object]
+) -> _Answered:
+    """Save the posted answer (submit, draft or skip) to a record handed to this volunteer.
+
+    Raises NotAssigned (the record is not theirs), ResponseInvalid or AnnotationClosed.
+    """
+    action = request.POST.get("action")
+    if action not in ACTIONS:
+        # Nothing is saved; the page comes back with what was typed, as for a bad field.
+        if volunteer_record(campaign=campaign, record_id=record.pk, user=request.user) is None:
+            raise NotAssigned(record.pk)
+        raise ResponseInvalid({"action": _("Unknown action.")})
+    guide_changed = action == "submit" and must_acknowledge(campaign=campaign, user=request.user)
+    if guide_changed:
+        # The guide changed under the volunteer: keep their work, show them what changed.
+        action = "draft"
+    if action == "submit":
+        response_submit(
+            record=record,
+            user=request.user,
+            values=values,
+            started_at=_shown_at(request.POST.get("shown_at", "")),
+            assigned_only=True,
+        )
+        return _Answered(action, _("Thank you! Your answer was saved."), messages.SUCCESS)
+    if action == "draft":
+        response_save_draft(record=record, user=request.user, values=values, assigned_only=True)
+        return _Answered(
+            action, _("Draft saved. You can finish it later."), messages.SUCCESS, guide_changed
+        )
+    response_skip(record=record, user=request.user, assigned_only=True)
+    return _Answered(action, _("Skipped. Here is another one."), messages.INFO)
+
+
+def _answered_json(request: HttpRequest, campaign: Campaign, answered: _Answered) -> JsonResponse:
+    """Say what was saved and hand over the next record, or where to go when none is left."""
+    message = {"message": answered.message, "level": messages.DEFAULT_TAGS[answered.level]}
+    if answered.action == "draft":
+        return JsonResponse(message)
+    annotate = reverse("annotate", args=[campaign.slug])
+    if must_acknowledge(campaign=campaign, user=request.user):
+        # The guide changed after a skip: read it first, as the next page would ask.
+        messages.add_message(request, answered.level, answered.message)
+        return JsonResponse({"redirect": _guide_url(request, campaign, back=annotate)})
+    following = next_record_for(campaign=campaign, user=request.user)
+    if following is None:
+        # The done page says what is left to do; the thanks go with it.
+        messages.add_message(request, answered.level, answered.message)
+        return JsonResponse({"redirect": annotate})
+    return JsonResponse({**message, "record": _record_json(campaign, following, request.user)})
+
+
+def _record_json(campaign: Campaign, record: Record, user: AbstractBaseUser) -> dict:
+    """The record as the annotate page's script fills it in (annotation/static/annotate.js)."""
+    shown = annotation_next(campaign=campaign, record=record, user=user)
+    progress = shown["progress"]
+    counts = ngettext(
+        "You have validated %(counter)s record",
+        "You have validated %(counter)s records",
+        shown["my_submitted"],
+    ) % {"counter": shown["my_submitted"]}
+    completed = _("%(done)s of %(total)s records completed") % {
+        "done": intcomma(progress["records_completed"]),
+        "total": intcomma(progress["records_total"]),
+    }
+    return {
+        "id": record.pk,
+        "url": reverse("annotate_record", args=[campaign.slug, record.pk]),
+        "external_id": record.external_id,
+        "shown_at": signing.dumps(time.time(), salt=_SHOWN_AT_SALT),
+        "counts": f"{counts} · {completed}",
+        "reasons": shown["record_reasons"],
+        "pieces": [
+            {
+                "label": piece["label"],
+                "source": piece["source"],
+                "translation": piece["translation"],
+                # The badge's text, as the page's pieces carry it (None: not the answer).
+                "correct_answer": _("Correct answer") if piece["is_correct_answer"] else None,
+                "reasons": piece["reasons"],
+                "question": piece["question"].name if piece["question"] else None,
+                "corrected": piece["corrected"],
+            }
+            for piece in shown["pieces"]
+        ],
+        "values": {
+            item["question"].name: item["value"]
+            for item in shown["general_questions"]
+            if item["value"] is not None
+        },
+    }
+
+
+def _go(as_json: bool, url: str) -> HttpResponse:
+    """Send the browser to url: a redirect for a form, a JSON answer for the page's script."""
+    return JsonResponse({"redirect": url}) if as_json else redirect(url)
 
 
 def _values_from(request: HttpRequest, campaign: Campaign) -> dict[str, object]:
@@ -180,7 +306,11 @@ def _annotate_page(
     errors: dict | None = None,
 ) -> HttpResponse:
     context = annotation_context(campaign=campaign, record=record, user=request.user, values=values)
-    context.update(errors=errors or {}, shown_at=signing.dumps(time.time(), salt=_SHOWN_AT_SALT))
+    context.update(
+        errors=errors or {},
+        shown_at=signing.dumps(time.time(), salt=_SHOWN_AT_SALT),
+        piece_blank=_PIECE_BLANK,
+    )
     return render(request, "annotation/annotate.html", context, status=400 if errors else 200)
 
 

@@ -19,7 +19,7 @@ After a change to a campaign's figures commits, its live viewers are told (dashb
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sized
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -75,16 +75,28 @@ def records_total_set(*, campaign_id: int, total: int) -> None:
 def contributors_lock(*, campaign_id: int, user_ids: Iterable[int]) -> None:
     """Create the users' counter rows in the campaign if missing, and lock them by user id."""
     users = sorted(set(user_ids))
-    ContributorCounter.objects.bulk_create(
-        [ContributorCounter(campaign_id=campaign_id, user_id=user) for user in users],
-        ignore_conflicts=True,
-    )
-    list(
-        ContributorCounter.objects.select_for_update()
-        .filter(campaign_id=campaign_id, user_id__in=users)
-        .order_by("user_id")
-        .values_list("pk", flat=True)
-    )
+    if not users:
+        return
+    # Written out, as the upserts below: this runs on every answer that settles a record.
+    rows = ", ".join(["(%s, %s, 0, 0, 0, 0)"] * len(users))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO dashboards_contributorcounter"  # noqa: S608 (placeholders)
+            " (campaign_id, user_id, submitted, corrections, agreements, agreement_checks)"
+            f" VALUES {rows} ON CONFLICT (campaign_id, user_id) DO NOTHING",
+            [value for user in users for value in (campaign_id, user)],
+        )
+        cursor.execute(
+            "SELECT id FROM dashboards_contributorcounter"  # noqa: S608 (placeholders)
+            f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})"
+            f" ORDER BY user_id{lock}",
+            [campaign_id, *users],
+        )
+
+
+def _placeholders(values: Sized) -> str:
+    return ", ".join(["%s"] * len(values))
 
 
 # Both upserts run once per answer: one statement each, portable to SQLite (3.35+), and
@@ -228,16 +240,23 @@ def consensus_move(
         same_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
         for user in moving:
             same_delta[checks[user]].append(user)
-        for (agreements, agreement_checks), users in same_delta.items():
-            ContributorCounter.objects.filter(campaign_id=campaign_id, user_id__in=users).update(
-                agreements=F("agreements") + agreements,
-                agreement_checks=F("agreement_checks") + agreement_checks,
-            )
+        with connection.cursor() as cursor:
+            for (agreements, agreement_checks), users in same_delta.items():
+                cursor.execute(
+                    "UPDATE dashboards_contributorcounter"  # noqa: S608 (placeholders)
+                    " SET agreements = agreements + %s, agreement_checks = agreement_checks + %s"
+                    f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})",
+                    [agreements, agreement_checks, campaign_id, *users],
+                )
     if validated or disputed:
-        CampaignCounter.objects.filter(campaign_id=campaign_id).update(
-            records_validated=F("records_validated") + validated,
-            records_disputed=F("records_disputed") + disputed,
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE dashboards_campaigncounter SET"
+                " records_validated = records_validated + %s,"
+                " records_disputed = records_disputed + %s"
+                " WHERE campaign_id = %s",
+                [validated, disputed, campaign_id],
+            )
         if broadcast:
             progress_broadcast(campaign_id=campaign_id)
         return True

@@ -5,11 +5,16 @@ from __future__ import annotations
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "somos_site.settings")
 # Django must be set up before the routing imports models and consumers.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from somos_site.http_handler import ThreadedHTTPHandler  # noqa: E402
+
+# HTTP through Django's synchronous handler, one pool thread per request (http_handler.py).
+django_asgi_app = ThreadedHTTPHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests.factories import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -24,3 +26,16 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def answer_with(page, key: str) -> None:
+    """Press the key that sends the annotate form, and wait until the answer is through.
+
+    The page's script shows the next record in place (the form's data-record changes), or
+    moves on to another page (the done page, the guide): either way the answered record's
+    form is gone and nothing is being sent.
+    """
+    answered = page.locator("#annotate-form").get_attribute("data-record")
+    page.keyboard.press(key)
+    expect(page.locator(f'#annotate-form[data-record="{answered}"]')).to_have_count(0)
+    expect(page.locator("#annotate-form[aria-busy]")).to_have_count(0)

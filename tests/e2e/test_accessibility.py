@@ -18,7 +18,7 @@ from leaderboard.export.jobs import export_job_start
 from leaderboard.export.services import campaign_export
 from leaderboard.services import leaderboard_registry_seed
 from somos_site.accounts.services import api_token_create
-from tests.e2e.pages import sign_in
+from tests.e2e.pages import answer_with, sign_in
 from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -229,8 +229,7 @@ def test_accessibility_single_key_shortcuts_can_be_turned_off(
     assert page.url.endswith("/annotate/")
     # Keys with a modifier are no single-key shortcut: Ctrl+Enter still submits.
     page.locator("input[name=verdict][value=correct]").check()
-    with page.expect_navigation():
-        page.keyboard.press("Control+Enter")
+    answer_with(page, "Control+Enter")
     expect(page.get_by_text("¡Gracias! Se ha guardado tu respuesta.")).to_be_visible()
 
     switch.check()

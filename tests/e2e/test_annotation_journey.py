@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from annotation.models import Response
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign
 from campaigns.samples import SAMPLE_DATA
 from campaigns.services import campaign_create, campaign_status_change, records_import
-from tests.e2e.pages import screenshot
+from tests.e2e.pages import answer_with, screenshot
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,13 +50,27 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     assert page.get_by_text("Atajos de teclado").is_visible()
     screenshot(page, "annotate_page")
 
+    thanks = page.get_by_text("¡Gracias! Se ha guardado tu respuesta.")
     answered = []
-    # 1: accept the translation as it is.
+    # 0: sent without a verdict, the answer comes back with the field named; nothing moves.
+    first = _record_id(page)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("[data-errors]")).to_contain_text("Responde a esta pregunta.")
+    expect(page.locator("fieldset.has-error")).to_have_count(1)
+    assert _record_id(page) == first
+
+    # 1: accept the translation as it is. The next record comes in place, without a new page.
     answered.append(_record_id(page))
+    page.evaluate("window.stillHere = true")
     page.keyboard.press("1")
-    with page.expect_navigation():
-        page.keyboard.press("Control+Enter")
-    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
+    answer_with(page, "Control+Enter")
+    expect(thanks).to_be_visible()
+    assert page.evaluate("window.stillHere === true")
+    # Filled in from the answer: the new record's pieces, its correct option marked once.
+    expect(page.locator("[data-pieces] .correct-answer")).to_have_count(1)
+    expect(page.locator("[data-errors]")).to_be_hidden()
+    assert _record_id(page) != answered[-1]
+    assert page.locator("input[name=verdict]:checked").count() == 0
 
     # 2: correct the question's translation, then call it minor fixes.
     answered.append(_record_id(page))
@@ -65,23 +80,25 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     screenshot(page, "annotate_correction")
     page.keyboard.press("Escape")
     page.keyboard.press("2")
-    with page.expect_navigation():
-        page.keyboard.press("Control+Enter")
-    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
+    answer_with(page, "Control+Enter")
+    expect(thanks).to_be_visible()
+    # The new record's correction box starts from its own machine translation.
+    assert page.locator(".diff:not([hidden])").count() == 0
 
     # 3: skip one.
     skipped = _record_id(page)
-    with page.expect_navigation():
-        page.keyboard.press("s")
-    assert page.get_by_text("Saltado.").is_visible()
+    answer_with(page, "s")
+    expect(page.get_by_text("Saltado.")).to_be_visible()
 
     # 4: one more accepted.
     answered.append(_record_id(page))
     page.keyboard.press("1")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
+    answer_with(page, "Enter")
+    expect(thanks).to_be_visible()
     held = _record_id(page)
+    # A reload shows the same record: it is held for this volunteer.
+    page.reload()
+    assert _record_id(page) == held
 
     assert skipped not in answered and held not in [*answered, skipped]
     assert len(set(answered)) == 3
@@ -112,9 +129,34 @@ def test_annotation_with_the_keyboard_alone(browser, page, live_server, small_ca
     while second.locator("#annotate-form").count():
         offered.append(_record_id(second))
         second.keyboard.press("1")
-        # The submit and the redirect to the next record end in a new page.
-        with second.expect_navigation():
-            second.keyboard.press("Control+Enter")
-    assert second.get_by_role("heading", name="No te queda nada por aquí. ¡Gracias!").is_visible()
+        # The last answer leaves the annotate page for the done page.
+        answer_with(second, "Control+Enter")
+    done = second.get_by_role("heading", name="No te queda nada por aquí. ¡Gracias!")
+    expect(done).to_be_visible()
+    expect(second.get_by_text("¡Gracias! Se ha guardado tu respuesta.")).to_be_visible()
     assert offered == [skipped]
+    context.close()
+
+
+def test_annotation_without_javascript_posts_the_form(browser, live_server, small_campaign):
+    volunteer = UserFactory()
+    context = browser.new_context(locale="es-ES", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Correo electrónico").fill(volunteer.email)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    page.goto(live_server.url + f"/campaigns/{small_campaign.slug}/annotate/")
+    first = _record_id(page)
+    with page.expect_navigation():
+        page.locator("button[value=submit]").click()
+    # Nothing chosen: the page comes back with the field named.
+    assert page.get_by_text("Responde a esta pregunta.").is_visible()
+    page.locator("input[name=verdict][value=correct]").check()
+    with page.expect_navigation():
+        page.locator("button[value=submit]").click()
+    assert page.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
+    assert _record_id(page) != first
+    assert Response.objects.get(record__external_id=first).user == volunteer
     context.close()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from annotation.services import response_submit
 from guides.services import guide_version_publish
-from tests.e2e.pages import screenshot, sign_in
+from tests.e2e.pages import answer_with, screenshot, sign_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -94,9 +94,8 @@ def test_csp_pages_sign_in_and_annotate_with_the_keyboard(
     watched.keyboard.press("Escape")
     watched.keyboard.press("2")
     assert watched.locator("input[name=verdict]:checked").get_attribute("value") == "minor_fixes"
-    with watched.expect_navigation():
-        watched.keyboard.press("Control+Enter")
-    assert watched.get_by_text("¡Gracias! Se ha guardado tu respuesta.").is_visible()
+    answer_with(watched, "Control+Enter")
+    expect(watched.get_by_text("¡Gracias! Se ha guardado tu respuesta.")).to_be_visible()
     watched.goto(f"{asgi_live_server}/me/contributions/")
     _settle(watched)
     assert watched.messages == []

@@ -1,4 +1,6 @@
-// Annotate page: keyboard shortcuts and a live word diff of each correction.
+// Annotate page: keyboard shortcuts, a live word diff of each correction, and answers sent
+// without leaving the page: one request saves the answer and brings the next record, which is
+// filled in place. Without script the form posts and redirects, as it always did.
 (() => {
   const form = document.getElementById("annotate-form");
   if (!form) return;
@@ -137,8 +139,181 @@
     box.hidden = false;
   };
 
-  for (const textarea of form.querySelectorAll("textarea.correction")) {
+  const watch = (textarea) => {
     textarea.addEventListener("input", () => render(textarea));
     render(textarea);
-  }
+  };
+  for (const textarea of form.querySelectorAll("textarea.correction")) watch(textarea);
+
+  const listFill = (list, texts) => {
+    list.replaceChildren(
+      ...texts.map((text) => {
+        const item = document.createElement("li");
+        item.textContent = text;
+        return item;
+      }),
+    );
+  };
+
+  const say = (text, level) => {
+    let box = document.querySelector(".messages");
+    const fresh = !box;
+    if (fresh) {
+      box = document.createElement("div");
+      box.className = "messages";
+      box.setAttribute("role", "status");
+      document.getElementById("main").before(box);
+    }
+    const line = document.createElement("p");
+    line.className = `message ${level || "info"}`;
+    line.textContent = text;
+    // A live region announces what changes in it, so a new one is filled a moment later.
+    if (fresh) requestAnimationFrame(() => box.replaceChildren(line));
+    else box.replaceChildren(line);
+  };
+
+  const errorsBox = form.querySelector("[data-errors]");
+  const errorsClear = () => {
+    errorsBox.hidden = true;
+    listFill(errorsBox.querySelector("ul"), []);
+    for (const fieldset of form.querySelectorAll("fieldset.has-error")) fieldset.classList.remove("has-error");
+  };
+  const errorsShow = (errors) => {
+    errorsClear();
+    // The last answer's thanks no longer apply to what is on screen.
+    const box = document.querySelector(".messages");
+    if (box) box.replaceChildren();
+    listFill(errorsBox.querySelector("ul"), Object.values(errors));
+    for (const name of Object.keys(errors)) {
+      const fieldset = form.querySelector(`fieldset[data-question="${CSS.escape(name)}"]`);
+      if (fieldset) fieldset.classList.add("has-error");
+    }
+    errorsBox.hidden = false;
+    errorsBox.scrollIntoView({ block: "nearest" });
+  };
+
+  const blank = document.getElementById("piece-template");
+  const pieceBuild = (piece, number) => {
+    const section = blank.content.querySelector("[data-piece]").cloneNode(true);
+    const heading = section.querySelector("h2");
+    heading.id = `piece-${number}`;
+    section.setAttribute("aria-labelledby", heading.id);
+    section.querySelector("[data-label]").textContent = piece.label;
+    if (piece.correct_answer) {
+      const badge = document.createElement("span");
+      badge.className = "correct-answer";
+      badge.textContent = piece.correct_answer;
+      heading.append(" ", badge);
+    }
+    section.querySelector("[data-source]").textContent = piece.source;
+    section.querySelector("[data-translation]").textContent = piece.translation;
+    const reasons = section.querySelector("[data-reasons]");
+    listFill(reasons, piece.reasons);
+    reasons.hidden = piece.reasons.length === 0;
+    section.querySelector(".text.machine").classList.toggle("flagged", piece.reasons.length > 0);
+    const correction = section.querySelector("[data-correction]");
+    if (!piece.question) {
+      correction.remove();
+      return section;
+    }
+    const textarea = correction.querySelector("textarea");
+    const box = correction.querySelector(".diff");
+    textarea.id = `id_${piece.question}`;
+    textarea.name = piece.question;
+    correction.querySelector("label").htmlFor = textarea.id;
+    box.id = `diff_${piece.question}`;
+    textarea.setAttribute("aria-describedby", box.id);
+    textarea.dataset.original = piece.translation;
+    textarea.value = piece.corrected;
+    textarea.rows = piece.translation.length > 200 ? 5 : 2;
+    return section;
+  };
+
+  const fill = (record) => {
+    form.setAttribute("action", record.url);
+    form.dataset.record = record.id;
+    form.elements.shown_at.value = record.shown_at;
+    document.querySelector(".my-count").textContent = record.counts;
+    form.querySelector(".record-id .badge").textContent = record.external_id;
+    const note = form.querySelector("[data-edit-note]");
+    if (note) note.remove();
+    errorsClear();
+    const reasons = form.querySelector("[data-record-reasons]");
+    listFill(reasons.querySelector("ul"), record.reasons);
+    reasons.hidden = record.reasons.length === 0;
+    const pieces = record.pieces.map((piece, index) => pieceBuild(piece, index + 1));
+    form.querySelector("[data-pieces]").replaceChildren(...pieces);
+    for (const textarea of form.querySelectorAll("[data-pieces] textarea.correction")) watch(textarea);
+    for (const fieldset of form.querySelectorAll("fieldset[data-question]")) {
+      const value = record.values[fieldset.dataset.question];
+      for (const input of fieldset.querySelectorAll("input")) {
+        input.checked = Array.isArray(value) ? value.includes(input.value) : input.value === value;
+      }
+      for (const textarea of fieldset.querySelectorAll("textarea")) textarea.value = value || "";
+    }
+    form.querySelector('button[data-key="skip"]').hidden = false;
+    for (const field of document.querySelectorAll("[data-record-field]")) field.value = record.id;
+    for (const field of document.querySelectorAll("[data-record-url]")) field.value = record.url;
+    if (window.location.pathname !== form.dataset.nextUrl) {
+      window.history.replaceState(null, "", form.dataset.nextUrl);
+    }
+    // As after a page load: reading starts again at the top, at the new record.
+    const start = form.querySelector(".record-id");
+    start.tabIndex = -1;
+    start.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  };
+
+  let sending = false;
+  let native = false;
+  const send = async (submitter) => {
+    sending = true;
+    form.setAttribute("aria-busy", "true");
+    // Form-encoded, as the form itself posts: lighter for the server to read than multipart.
+    const body = new URLSearchParams(new FormData(form));
+    if (submitter && submitter.name) body.set(submitter.name, submitter.value);
+    let answer;
+    try {
+      const response = await fetch(form.getAttribute("action"), {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value },
+      });
+      if ((response.headers.get("Content-Type") || "").startsWith("application/json")) {
+        answer = await response.json();
+      }
+    } catch {
+      // Offline or cut off: the page and what was typed stay; the volunteer may try again.
+      say(form.dataset.failed, "error");
+      sending = false;
+      form.removeAttribute("aria-busy");
+      return;
+    }
+    if (!answer) {
+      // Not an answer for the script (signed out, a refused token, an error page): post the
+      // form the ordinary way and let the browser show whatever comes. Answers are idempotent.
+      native = true;
+      form.requestSubmit(submitter);
+      return;
+    }
+    if (answer.redirect) {
+      window.location.assign(answer.redirect);
+      return;
+    }
+    if (answer.errors || answer.error) {
+      errorsShow(answer.errors || { "": answer.error });
+    } else {
+      if (answer.record) fill(answer.record);
+      say(answer.message, answer.level);
+    }
+    sending = false;
+    form.removeAttribute("aria-busy");
+  };
+
+  form.addEventListener("submit", (event) => {
+    if (native || !window.fetch) return;
+    event.preventDefault();
+    if (!sending) send(event.submitter);
+  });
 })();
