@@ -182,12 +182,13 @@ def records_import(
 
 def _run_failed(run: ImportRun, errors: list[str]) -> None:
     run.status = ImportRun.Status.FAILED
-    run.errors = [_storable(error) for error in errors]
+    run.errors = [message_storable(error) for error in errors]
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "errors", "finished_at"])
 
 
-def _storable(message: str) -> str:
+def message_storable(message: str) -> str:
+    """Return the message as PostgreSQL's JSON can store it."""
     # Messages quote the bad value, which may hold what PostgreSQL's JSON cannot store:
     # a NUL is shown as \0, half a surrogate pair as "?".
     return message.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")

@@ -24,6 +24,7 @@ from campaigns.jobs.handlers import JobFailed, job_handler
 from campaigns.jobs.runner import job_dispatch
 from campaigns.models import Campaign, Job
 from campaigns.progress import REPORT_EVERY_S, WorkCancelled
+from campaigns.services import message_storable
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def _job_end(
     campaign_id = result.pop("campaign_id", job.campaign_id)
     fields = {
         "status": status,
-        "messages": [_storable(message) for message in messages],
+        "messages": [message_storable(str(message)) for message in messages],
         "result": result,
         "finished_at": timezone.now(),
         "campaign_id": campaign_id,
@@ -159,10 +160,6 @@ def _job_end(
     ).update(**fields)
     _files_remove(job)
     live.progress_forget(job.pk)
-
-
-def _storable(message: str) -> str:
-    return str(message).replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")
 
 
 def job_cancel(*, job: Job) -> Job:

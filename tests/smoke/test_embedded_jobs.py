@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.campaigns.files import mmlu_pair_write
+from tests.faults.servers import somos_command
 from tests.jobs.api_import import import_posted, job_watched
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,35 +31,23 @@ PRODUCTION_ONLY = (
 )
 
 
-def _manage(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture
 def embedded_site(tmp_path) -> Iterator[tuple[str, str]]:
     """make run's site on a fresh SQLite file; yield its address and an organizer's API token."""
     env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ONLY}
     env["SOMOS_SQLITE_PATH"] = str(tmp_path / "db.sqlite3")
     env["SOMOS_MEDIA_ROOT"] = str(tmp_path / "media")
-    _manage(env, "migrate", "--noinput")
-    _manage(
+    somos_command(env, "manage", "migrate", "--noinput")
+    somos_command(
         env,
+        "manage",
         "shell",
         "-c",
         "from django.contrib.auth import get_user_model; get_user_model().objects.create_user("
         "username='organizer', email='organizer@example.org', password='x', is_staff=True)",
     )
-    token = _manage(env, "api_token", "--email", "organizer@example.org").strip().splitlines()[-1]
+    printed = somos_command(env, "manage", "api_token", "--email", "organizer@example.org")
+    token = printed.strip().splitlines()[-1]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
