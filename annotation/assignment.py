@@ -23,6 +23,7 @@ from django.utils import timezone
 from annotation import rows
 from annotation.models import Lease, Response
 from campaigns.models import Campaign, Record
+from somos_site.statements import Statement, statements_run
 
 LEASE_DURATION = timedelta(minutes=10)
 
@@ -59,14 +60,13 @@ def next_record_for(*, campaign: Campaign, user: AbstractBaseUser) -> Record | N
     return record
 
 
-def lease_release(*, record: Record, user: AbstractBaseUser) -> None:
-    """Drop the volunteer's hold on the record."""
+def lease_release_statement(*, record_id: int, user_id: int) -> Statement:
+    """The statement that drops the volunteer's hold on the record, to run with others."""
     # Once per answer; a plain statement, since the ORM's delete first asks what cascades.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM annotation_lease WHERE record_id = %s AND user_id = %s",
-            [record.pk, user.pk],
-        )
+    return (
+        "DELETE FROM annotation_lease WHERE record_id = %s AND user_id = %s",
+        [record_id, user_id],
+    )
 
 
 def _lease_write(*, record_id: int, user: AbstractBaseUser, now) -> None:
@@ -231,6 +231,43 @@ def _fresh_postgresql(*, campaign: Campaign, user: AbstractBaseUser, now) -> Rec
             transaction.set_rollback(True)
         passed.append(pk)
     return None
+
+
+def next_record_lease_try(*, campaign: Campaign, user: AbstractBaseUser, now) -> Record | None:
+    """Lease the volunteer a fresh record inside the caller's transaction, without waiting.
+
+    For the answer path: the transaction that saves an answer also leases the next record,
+    sparing a transaction of its own. It never waits for a row (SKIP LOCKED), so the locks it
+    adds cannot close a cycle with the caller's. None when the volunteer has a record to
+    resume, when the first candidate has no room left, or outside PostgreSQL: the caller then
+    asks next_record_for after its commit, which handles every case.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    statements = _FRESH_STATEMENTS[campaign.triage_first and campaign.suspect_records > 0]
+    params = {
+        "campaign": campaign.pk,
+        "overlap": campaign.overlap,
+        "passed": [],
+        "user": user.pk,
+        "now": now,
+        "draft": Response.Status.DRAFT,
+    }
+    with connection.cursor() as cursor:
+        resumable, fresh = statements_run(
+            cursor, [(_RESUMABLE_IDS, params), (statements[0], params)]
+        )
+        if not resumable and not fresh and len(statements) > 1:
+            # No suspect record free right now: the others, in id order.
+            cursor.execute(statements[1], params)
+            fresh = cursor.fetchall()
+    if resumable or not fresh:
+        return None
+    record = rows.instance_from(Record, "record", fresh[0])
+    if not _lease_if_room(record, campaign=campaign, user=user, now=now):
+        return None
+    record.assigned_fresh = True
+    return record
 
 
 def _lease_if_room(record: Record, *, campaign: Campaign, user: AbstractBaseUser, now) -> bool:

@@ -14,19 +14,22 @@ caller only: an organizer's forced pull of answers given in Argilla meanwhile
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from annotation import rows
-from annotation.assignment import HELD_OR_ANSWERED, lease_release
-from annotation.consensus.services import consensus_settle, submitted_answers
+from annotation.assignment import (
+    HELD_OR_ANSWERED,
+    lease_release_statement,
+    next_record_lease_try,
+)
+from annotation.consensus.services import consensus_settle, settle_inputs
 from annotation.models import Participation, Response
 from annotation.revisions import revision_keep
 from annotation.signals import answer_saved
@@ -40,6 +43,7 @@ from dashboards.counters import (
     contributors_lock,
 )
 from guides.selectors import current_version_of
+from somos_site.statements import Statement, statements_run
 
 
 class AnnotationClosed(PermissionError):
@@ -54,6 +58,8 @@ class NotAssigned(LookupError):
 class SubmitOutcome:
     response: Response
     changed: bool
+    # The record leased to the volunteer next, when the write was asked to (lease_next).
+    next_record: Record | None = None
 
 
 def campaign_join(
@@ -75,11 +81,14 @@ def response_submit(
     origin: str = Response.Origin.WEB,
     inactive_ok: bool = False,
     assigned_only: bool = False,
+    lease_next: bool = False,
 ) -> SubmitOutcome:
     """Submit (or edit) the user's answer to the record; the same answer again changes nothing.
 
     assigned_only: refuse (NotAssigned) a record of another campaign than the one the record
     stub names, or one the user neither holds nor answered, as the annotate page must.
+    lease_next: also lease the volunteer's next record in the same transaction, when that can
+    be done without waiting (SubmitOutcome.next_record; None: ask next_record_for).
     """
     return _response_write(
         record=record,
@@ -90,6 +99,7 @@ def response_submit(
         origin=origin,
         inactive_ok=inactive_ok,
         assigned_only=assigned_only,
+        lease_next=lease_next,
     )
 
 
@@ -117,8 +127,12 @@ def response_skip(
     user: AbstractBaseUser,
     origin: str = Response.Origin.WEB,
     assigned_only: bool = False,
+    lease_next: bool = False,
 ) -> SubmitOutcome:
-    """Pass on the record: it is not offered to this volunteer again and counts nothing."""
+    """Pass on the record: it is not offered to this volunteer again and counts nothing.
+
+    lease_next: as for response_submit.
+    """
     return _response_write(
         record=record,
         user=user,
@@ -127,11 +141,8 @@ def response_skip(
         started_at=None,
         origin=origin,
         assigned_only=assigned_only,
+        lease_next=lease_next,
     )
-
-
-_RESPONSE = "SELECT * FROM annotation_response WHERE record_id = %s AND user_id = %s"
-_RESPONSE_FOR_UPDATE = _RESPONSE + " FOR UPDATE"
 
 
 @transaction.atomic
@@ -145,8 +156,9 @@ def _response_write(
     origin: str = Response.Origin.WEB,
     inactive_ok: bool = False,
     assigned_only: bool = False,
+    lease_next: bool = False,
 ) -> SubmitOutcome:
-    record, volunteer_variety = _record_lock_with_campaign(
+    record, volunteer_variety, response = _record_and_answer_lock(
         record=record, user=user, assigned_only=assigned_only
     )
     campaign = record.campaign
@@ -158,10 +170,6 @@ def _response_write(
         require_answers=status == Response.Status.SUBMITTED,
     )
     now = timezone.now()
-    # The record's lock already serialises writers of this answer; the row lock is kept
-    # for writers that take only it. Plain SQL: this runs on every submit.
-    locking = _RESPONSE_FOR_UPDATE if connection.features.has_select_for_update else _RESPONSE
-    response = next(iter(Response.objects.raw(locking, [record.pk, user.pk])), None)
     before_status = response.status if response else None
     before_corrections = response.corrections if response else 0
 
@@ -187,21 +195,26 @@ def _response_write(
         response.first_submitted_at = response.first_submitted_at or now
         if response.started_at:
             response.duration_ms = int((now - response.started_at).total_seconds() * 1000)
-    _response_save(response)
 
     newly_submitted = (
         status == Response.Status.SUBMITTED and before_status != Response.Status.SUBMITTED
     )
     completed_now = False
+    # The answer's row, the record's count and the lease's end go to the database together.
+    then: list[Statement] = []
     if newly_submitted:
         record.submitted_count += 1
         if record.status == Record.Status.PENDING and record.submitted_count >= campaign.overlap:
             record.status = Record.Status.COMPLETED
             completed_now = True
         record.updated_at = now
-        _record_count_write(record)
+        then.append(_record_count_statement(record))
     if status != Response.Status.DRAFT:
-        lease_release(record=record, user=user)
+        then.append(lease_release_statement(record_id=record.pk, user_id=user.pk))
+    _response_save(response, then=then)
+    # Before the counters: the campaign's counter row, which every answer waits for, is taken
+    # last and held for as short a time as before.
+    following = next_record_lease_try(campaign=campaign, user=user, now=now) if lease_next else None
     corrections_delta = response.corrections - (
         before_corrections if before_status == Response.Status.SUBMITTED else 0
     )
@@ -219,7 +232,7 @@ def _response_write(
     )
     if status != Response.Status.DRAFT:
         answer_saved.send(sender=Response, response=response, campaign=campaign)
-    return SubmitOutcome(response=response, changed=True)
+    return SubmitOutcome(response=response, changed=True, next_record=following)
 
 
 @transaction.atomic
@@ -286,33 +299,43 @@ def _record_lock_statement(*, lock: bool, assigned_only: bool) -> str:
     """  # noqa: S608 (model columns)
 
 
-def _record_lock_with_campaign(
-    *, record: Record, user: AbstractBaseUser, assigned_only: bool
-) -> tuple[Record, str | None]:
-    """Lock the record's row; return it with its campaign, and the volunteer's variety.
+# The volunteer's answer to the record, if any, locked after the record (the lock order).
+_ANSWER_LOCK = f"""
+    SELECT {rows.columns(Response, "answer")} FROM annotation_response answer
+    WHERE answer.record_id = %(record)s AND answer.user_id = %(user)s {{lock}}
+"""  # noqa: S608 (model columns)
 
-    One statement on every answer, written out: the ORM's select_related with a subquery cost
-    more CPU to build than the database spends on it. Only the record's row is locked: FOR
-    UPDATE over the join would also lock the campaign's row, which every submit and every
-    foreign-key check on the campaign would then queue behind. The variety is read with the
-    lock rather than in a statement of its own, since a new answer keeps it.
+
+def _record_and_answer_lock(
+    *, record: Record, user: AbstractBaseUser, assigned_only: bool
+) -> tuple[Record, str | None, Response | None]:
+    """Lock the record's row, then the volunteer's answer to it, in one round trip.
+
+    Return the record with its campaign, the volunteer's variety and their answer (None if
+    they have none). Written out, as everything on every answer: the ORM's select_related
+    with a subquery cost more CPU to build than the database spends on it. Only the record's
+    row is locked: FOR UPDATE over the join would also lock the campaign's row, which every
+    submit and every foreign-key check on the campaign would then queue behind. The variety
+    is read with the lock rather than in a statement of its own, since a new answer keeps it.
     """
-    statement = _record_lock_statement(
-        lock=connection.features.has_select_for_update_of, assigned_only=assigned_only
+    features = connection.features
+    params = {"record": record.pk, "campaign": record.campaign_id, "user": user.pk}
+    record_lock = _record_lock_statement(
+        lock=features.has_select_for_update_of, assigned_only=assigned_only
     )
+    answer_lock = _ANSWER_LOCK.format(lock="FOR UPDATE" if features.has_select_for_update else "")
     with connection.cursor() as cursor:
-        cursor.execute(
-            statement, {"record": record.pk, "campaign": record.campaign_id, "user": user.pk}
-        )
-        row = cursor.fetchone()
-    if row is None:
+        records, answers = statements_run(cursor, [(record_lock, params), (answer_lock, params)])
+    found = records[0] if records else None
+    if found is None:
         if assigned_only:
             raise NotAssigned(f"Record {record.pk} is not assigned to user {user.pk}.")
         raise Record.DoesNotExist(f"Record {record.pk} does not exist.")
     split = rows.column_count(Record)
-    locked = rows.instance_from(Record, "record", row[:split])
-    locked.campaign = rows.instance_from(Campaign, "campaign", row[split:-1])
-    return locked, row[-1]
+    locked = rows.instance_from(Record, "record", found[:split])
+    locked.campaign = rows.instance_from(Campaign, "campaign", found[split:-1])
+    answer = rows.instance_from(Response, "answer", answers[0]) if answers else None
+    return locked, found[-1], answer
 
 
 def _record_lock(record: Record) -> Record:
@@ -395,17 +418,17 @@ def _counts_move(
     # A record at its overlap is settled again whenever its submitted answers change, and one
     # that just fell below it loses its consensus.
     settle = answers_changed and (record.status != Record.Status.PENDING or change.completed < 0)
-    answers = submitted_answers(record=record) if settle else []
-    if settle:
+    inputs = settle_inputs(record=record) if settle else None
+    if inputs is not None:
         # Consensus may move every answerer's counter: lock them all first, by user id, so
         # that no contributor row is waited for while the campaign's rows are held.
         contributors_lock(
             campaign_id=campaign_id,
-            user_ids=[user.pk, *(user_id for _id, user_id, _values in answers)],
+            user_ids=[user.pk, *(user_id for _id, user_id, _values in inputs.answers)],
         )
     contributors = contributor_answer_move(campaign_id=campaign_id, user_id=user.pk, change=change)
-    consensus_moved = settle and consensus_settle(
-        record=record, answers=answers, counters_locked=True
+    consensus_moved = inputs is not None and consensus_settle(
+        record=record, inputs=inputs, counters_locked=True
     )
     campaign_answer_move(
         campaign_id=campaign_id,
@@ -415,43 +438,30 @@ def _counts_move(
     )
 
 
-def _response_save(response: Response) -> None:
+def _response_save(response: Response, *, then: Sequence[Statement] = ()) -> None:
+    """Save the answer, then run the statements that follow from it, in one round trip."""
     # A new answer, the common case, as one plain INSERT: the ORM's cost more CPU to build than
     # the database spends on it. Nothing listens to a response's post_save.
     if response.pk is not None or not connection.features.can_return_columns_from_insert:
         response.save()
+        if then:
+            with connection.cursor() as cursor:
+                statements_run(cursor, then)
         return
-    values = [
-        field.get_db_prep_save(field.pre_save(response, True), connection)
-        for field in _response_insert_fields()
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(_response_insert_statement(), values)
-        (response.pk,) = cursor.fetchone()
-    response._state.adding = False
-    response._state.db = connection.alias
+        new, *_then = statements_run(cursor, [rows.insert_statement(response), *then])
+    rows.inserted(response, new[0][0])
 
 
-@functools.cache
-def _response_insert_fields() -> list[Field]:
-    return [field for field in Response._meta.concrete_fields if not field.primary_key]
-
-
-@functools.cache
-def _response_insert_statement() -> str:
-    fields = _response_insert_fields()
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+def _record_count_statement(record: Record) -> Statement:
+    # Every submit writes these three columns of the locked row; one plain statement.
     return (
-        f"INSERT INTO annotation_response ({names})"  # noqa: S608 (model columns)
-        f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id"
+        "UPDATE campaigns_record SET submitted_count = %s, status = %s, updated_at = %s"
+        " WHERE id = %s",
+        [record.submitted_count, record.status, record.updated_at, record.pk],
     )
 
 
 def _record_count_write(record: Record) -> None:
-    # Every submit writes these three columns of the locked row; one plain statement.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE campaigns_record SET submitted_count = %s, status = %s, updated_at = %s"
-            " WHERE id = %s",
-            [record.submitted_count, record.status, record.updated_at, record.pk],
-        )
+        cursor.execute(*_record_count_statement(record))

@@ -131,7 +131,9 @@ def annotate_record(request: HttpRequest, slug: str, record_id: int) -> HttpResp
     values = _values_from(request, campaign)
     try:
         # The write itself checks that the record is this volunteer's, under its lock.
-        answered = _answer_take(request, campaign, Record(pk=record_id, campaign=campaign), values)
+        answered = _answer_take(
+            request, campaign, Record(pk=record_id, campaign=campaign), values, lease_next=as_json
+        )
     except NotAssigned:
         raise Http404 from None
     except ResponseInvalid as invalid:
@@ -175,13 +177,21 @@ class _Answered:
     message: str
     level: int
     guide_changed: bool = False
+    # Leased with the answer, for the page's script; None: look for one now.
+    next_record: Record | None = None
 
 
 def _answer_take(
-    request: HttpRequest, campaign: Campaign, record: Record, values: dict[str, object]
+    request: HttpRequest,
+    campaign: Campaign,
+    record: Record,
+    values: dict[str, object],
+    *,
+    lease_next: bool,
 ) -> _Answered:
     """Save the posted answer (submit, draft or skip) to a record handed to this volunteer.
 
+    lease_next: lease the next record in the same transaction (the page's script shows it).
     Raises NotAssigned (the record is not theirs), ResponseInvalid or AnnotationClosed.
     """
     action = request.POST.get("action")
@@ -195,21 +205,34 @@ def _answer_take(
         # The guide changed under the volunteer: keep their work, show them what changed.
         action = "draft"
     if action == "submit":
-        response_submit(
+        outcome = response_submit(
             record=record,
             user=request.user,
             values=values,
             started_at=_shown_at(request.POST.get("shown_at", "")),
             assigned_only=True,
+            lease_next=lease_next,
         )
-        return _Answered(action, _("Thank you! Your answer was saved."), messages.SUCCESS)
+        return _Answered(
+            action,
+            _("Thank you! Your answer was saved."),
+            messages.SUCCESS,
+            next_record=outcome.next_record,
+        )
     if action == "draft":
         response_save_draft(record=record, user=request.user, values=values, assigned_only=True)
         return _Answered(
             action, _("Draft saved. You can finish it later."), messages.SUCCESS, guide_changed
         )
-    response_skip(record=record, user=request.user, assigned_only=True)
-    return _Answered(action, _("Skipped. Here is another one."), messages.INFO)
+    outcome = response_skip(
+        record=record, user=request.user, assigned_only=True, lease_next=lease_next
+    )
+    return _Answered(
+        action,
+        _("Skipped. Here is another one."),
+        messages.INFO,
+        next_record=outcome.next_record,
+    )
 
 
 def _answered_json(request: HttpRequest, campaign: Campaign, answered: _Answered) -> JsonResponse:
@@ -222,7 +245,7 @@ def _answered_json(request: HttpRequest, campaign: Campaign, answered: _Answered
         # The guide changed after a skip: read it first, as the next page would ask.
         messages.add_message(request, answered.level, answered.message)
         return JsonResponse({"redirect": _guide_url(request, campaign, back=annotate)})
-    following = next_record_for(campaign=campaign, user=request.user)
+    following = answered.next_record or next_record_for(campaign=campaign, user=request.user)
     if following is None:
         # The done page says what is left to do; the thanks go with it.
         messages.add_message(request, answered.level, answered.message)

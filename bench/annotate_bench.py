@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from lean_http import LeanClient, LeanHTTPError
 from scratch import database_create, say, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,7 +364,7 @@ class Samples:
 @dataclass
 class Volunteer:
     user_id: int
-    client: httpx.AsyncClient
+    client: LeanClient
     annotate_path: str
     flow: str = "json"
     actions: int = 0
@@ -441,7 +442,7 @@ async def act_safely(
     """Act once, counting a failure instead of stopping the volunteer."""
     try:
         await volunteer.act(samples, acknowledged)
-    except (ActionFailed, httpx.HTTPError) as error:
+    except (ActionFailed, LeanHTTPError, httpx.HTTPError) as error:
         samples.errors[str(error) or type(error).__name__] += 1
 
 
@@ -549,11 +550,10 @@ async def drive(
     async with contextlib.AsyncExitStack() as stack:
         volunteers = []
         for number, (user_id, session_key) in enumerate(logged_in):
-            client = httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{ports[number % len(ports)]}",
+            client = LeanClient(
+                f"http://127.0.0.1:{ports[number % len(ports)]}",
                 cookies={settings.SESSION_COOKIE_NAME: session_key},
                 timeout=30,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             )
             volunteers.append(
                 Volunteer(

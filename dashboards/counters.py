@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from dashboards.live import progress_broadcast
 from dashboards.models import CampaignCounter, CampaignDay, ContributorCounter, ContributorDay
+from somos_site.statements import Statement, statements_run
 
 
 @dataclass(frozen=True)
@@ -81,17 +82,22 @@ def contributors_lock(*, campaign_id: int, user_ids: Iterable[int]) -> None:
     rows = ", ".join(["(%s, %s, 0, 0, 0, 0)"] * len(users))
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO dashboards_contributorcounter"  # noqa: S608 (placeholders)
-            " (campaign_id, user_id, submitted, corrections, agreements, agreement_checks)"
-            f" VALUES {rows} ON CONFLICT (campaign_id, user_id) DO NOTHING",
-            [value for user in users for value in (campaign_id, user)],
-        )
-        cursor.execute(
-            "SELECT id FROM dashboards_contributorcounter"  # noqa: S608 (placeholders)
-            f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})"
-            f" ORDER BY user_id{lock}",
-            [campaign_id, *users],
+        statements_run(
+            cursor,
+            [
+                (
+                    "INSERT INTO dashboards_contributorcounter"  # noqa: S608 (placeholders)
+                    " (campaign_id, user_id, submitted, corrections, agreements, agreement_checks)"
+                    f" VALUES {rows} ON CONFLICT (campaign_id, user_id) DO NOTHING",
+                    [value for user in users for value in (campaign_id, user)],
+                ),
+                (
+                    "SELECT id FROM dashboards_contributorcounter"  # noqa: S608 (placeholders)
+                    f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})"
+                    f" ORDER BY user_id{lock}",
+                    [campaign_id, *users],
+                ),
+            ],
         )
 
 
@@ -170,9 +176,10 @@ def contributor_answer_move(*, campaign_id: int, user_id: int, change: AnswerCha
         "submitted_at": change.at if change.submitted > 0 else None,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_CONTRIBUTOR_MOVE, params)
-        (submitted,) = cursor.fetchone()
-        cursor.execute(_CONTRIBUTOR_DAY_MOVE, params)
+        moved, _day = statements_run(
+            cursor, [(_CONTRIBUTOR_MOVE, params), (_CONTRIBUTOR_DAY_MOVE, params)]
+        )
+    ((submitted,),) = moved
     if change.submitted > 0 and submitted == change.submitted:
         return 1
     if change.submitted < 0 and submitted == 0:
@@ -192,8 +199,8 @@ def campaign_answer_move(
         progress_broadcast(campaign_id=campaign_id)
     if not (change.moves_campaign() or contributors):
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
+    statements: list[Statement] = [
+        (
             _CAMPAIGN_MOVE,
             {
                 "campaign": campaign_id,
@@ -204,8 +211,10 @@ def campaign_answer_move(
                 "at": change.at or timezone.now(),
             },
         )
-        if change.moves_contributor():
-            cursor.execute(
+    ]
+    if change.moves_contributor():
+        statements.append(
+            (
                 _CAMPAIGN_DAY_MOVE,
                 {
                     "campaign": campaign_id,
@@ -214,6 +223,9 @@ def campaign_answer_move(
                     "corrections": change.corrections,
                 },
             )
+        )
+    with connection.cursor() as cursor:
+        statements_run(cursor, statements)
 
 
 def consensus_move(
@@ -234,29 +246,35 @@ def consensus_move(
     campaign_answer_move.
     """
     moving = sorted(user for user, delta in checks.items() if any(delta))
-    if moving:
-        if not contributors_locked:
-            contributors_lock(campaign_id=campaign_id, user_ids=moving)
-        same_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for user in moving:
-            same_delta[checks[user]].append(user)
-        with connection.cursor() as cursor:
-            for (agreements, agreement_checks), users in same_delta.items():
-                cursor.execute(
-                    "UPDATE dashboards_contributorcounter"  # noqa: S608 (placeholders)
-                    " SET agreements = agreements + %s, agreement_checks = agreement_checks + %s"
-                    f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})",
-                    [agreements, agreement_checks, campaign_id, *users],
-                )
+    if moving and not contributors_locked:
+        contributors_lock(campaign_id=campaign_id, user_ids=moving)
+    same_delta: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for user in moving:
+        same_delta[checks[user]].append(user)
+    # The contributors' rows, then the campaign's, in one round trip.
+    statements: list[Statement] = [
+        (
+            "UPDATE dashboards_contributorcounter"  # noqa: S608 (placeholders)
+            " SET agreements = agreements + %s, agreement_checks = agreement_checks + %s"
+            f" WHERE campaign_id = %s AND user_id IN ({_placeholders(users)})",
+            [agreements, agreement_checks, campaign_id, *users],
+        )
+        for (agreements, agreement_checks), users in same_delta.items()
+    ]
     if validated or disputed:
-        with connection.cursor() as cursor:
-            cursor.execute(
+        statements.append(
+            (
                 "UPDATE dashboards_campaigncounter SET"
                 " records_validated = records_validated + %s,"
                 " records_disputed = records_disputed + %s"
                 " WHERE campaign_id = %s",
                 [validated, disputed, campaign_id],
             )
+        )
+    if statements:
+        with connection.cursor() as cursor:
+            statements_run(cursor, statements)
+    if validated or disputed:
         if broadcast:
             progress_broadcast(campaign_id=campaign_id)
         return True

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
 from dashboards.selectors import live_snapshot_refresh
+from somos_site.cache import set_and_add
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,7 @@ def _broadcast_soon(campaign_id: int) -> None:
     # Coalescing: every change marks the campaign dirty; whoever takes the flush lock sends
     # the then-current numbers a moment later, so a flood costs a few messages a second.
     try:
-        cache.set(_dirty_key(campaign_id), 1, timeout=60)
-        if cache.add(_lock_key(campaign_id), 1, timeout=10):
+        if set_and_add(_dirty_key(campaign_id), 60, _lock_key(campaign_id), 10):
             _flush_later(campaign_id)
     except Exception:
         # Live updates are best effort (Redis may be down): the write has committed, and

@@ -80,6 +80,23 @@ def _forget_now(keys: tuple[str, ...]) -> None:
     cache.delete_many(list(keys))
 
 
+def set_and_add(set_key: str, set_timeout: int, add_key: str, add_timeout: int) -> bool:
+    """Set set_key to 1, then add add_key (1) if missing; say whether it was added.
+
+    One round trip to Redis (a pipeline) where the shared cache is Redis, since this runs on
+    every answer; two cache calls elsewhere.
+    """
+    client = getattr(cache, "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        cache.set(set_key, 1, timeout=set_timeout)
+        return cache.add(add_key, 1, timeout=add_timeout)
+    pipe = client.get_client(write=True).pipeline(transaction=False)
+    # django-redis keeps integers unserialised, so cache.get reads these as 1.
+    pipe.set(cache.make_key(set_key), 1, ex=set_timeout)
+    pipe.set(cache.make_key(add_key), 1, ex=add_timeout, nx=True)
+    return bool(pipe.execute()[1])
+
+
 class SharedClientConnectionFactory(ConnectionFactory):
     """django-redis's factory, handing out one Redis client per connection pool.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from annotation import rows
 from annotation.consensus.rule import (
     CORRECT,
     RULE,
@@ -27,6 +29,7 @@ from annotation.consensus.rule import (
 from annotation.models import Consensus, Response
 from campaigns.models import Campaign, Record
 from dashboards.counters import consensus_move
+from somos_site.statements import Statement, statements_run
 
 
 class ReviewRejected(ValueError):
@@ -54,31 +57,60 @@ _SUBMITTED_ANSWERS = """
     SELECT id, user_id, "values" FROM annotation_response
     WHERE record_id = %s AND status = %s ORDER BY id
 """
-_CONSENSUS = "SELECT * FROM campaigns_consensus WHERE record_id = %s"
+_CONSENSUS = (
+    f"SELECT {rows.columns(Consensus, 'consensus')} FROM campaigns_consensus consensus"  # noqa: S608
+    " WHERE consensus.record_id = %s"
+)
 _RECORD_STATUS_WRITE = "UPDATE campaigns_record SET status = %s, updated_at = %s WHERE id = %s"
 
 
 def submitted_answers(*, record: Record) -> list[tuple[int, int, dict]]:
     """The record's submitted answers as (response id, user id, values), oldest first."""
-    values = Response._meta.get_field("values")
     with connection.cursor() as cursor:
         cursor.execute(_SUBMITTED_ANSWERS, [record.pk, Response.Status.SUBMITTED])
-        return [
-            (response_id, user_id, values.from_db_value(answer, None, connection))
-            for response_id, user_id, answer in cursor.fetchall()
-        ]
+        return _answers_from(cursor.fetchall())
 
 
-def _consensus_locked(record: Record) -> Consensus | None:
-    """The record's consensus, its row locked (the record's row is already)."""
+def _answers_from(found: list[tuple]) -> list[tuple[int, int, dict]]:
+    values = Response._meta.get_field("values")
+    return [
+        (response_id, user_id, values.from_db_value(answer, None, connection))
+        for response_id, user_id, answer in found
+    ]
+
+
+@dataclass(frozen=True)
+class SettleInputs:
+    """What settling a record reads: its submitted answers (oldest first) and its consensus."""
+
+    answers: list[tuple[int, int, dict]]
+    current: Consensus | None
+
+
+def settle_inputs(*, record: Record) -> SettleInputs:
+    """Read the record's submitted answers and lock its consensus row, in one round trip.
+
+    Call with the record's row locked: that lock orders every writer of its consensus.
+    """
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    return next(iter(Consensus.objects.raw(_CONSENSUS + lock, [record.pk])), None)
+    with connection.cursor() as cursor:
+        answers, current = statements_run(
+            cursor,
+            [
+                (_SUBMITTED_ANSWERS, [record.pk, Response.Status.SUBMITTED]),
+                (_CONSENSUS + lock, [record.pk]),
+            ],
+        )
+    return SettleInputs(
+        answers=_answers_from(answers),
+        current=rows.instance_from(Consensus, "consensus", current[0]) if current else None,
+    )
 
 
 def consensus_settle(
     *,
     record: Record,
-    answers: list[tuple[int, int, dict]] | None = None,
+    inputs: SettleInputs | None = None,
     counters_locked: bool = False,
 ) -> bool:
     """Settle the record again from its submitted answers; say whether the campaign's figures moved.
@@ -87,10 +119,11 @@ def consensus_settle(
     (an answer withdrawn) loses its consensus. A reviewer's decision stays as it is. Runs
     inside the transaction that holds the record's row lock, before that transaction moves the
     campaign's counter; live viewers hear of it from that move. A caller that already read the
-    answers (submitted_answers) and locked their contributor counters says so, sparing the same
-    statements twice.
+    answers and the consensus (settle_inputs) and locked their contributor counters says so,
+    sparing the same statements twice.
     """
-    current = _consensus_locked(record)
+    inputs = inputs or settle_inputs(record=record)
+    current = inputs.current
     if current is not None and current.reviewed:
         return False
     if record.status == Record.Status.PENDING:
@@ -104,24 +137,32 @@ def consensus_settle(
             after={},
             counters_locked=counters_locked,
         )
-    rows = submitted_answers(record=record) if answers is None else answers
-    if not rows:
+    answers = inputs.answers
+    if not answers:
         return False
     translations = {piece["name"]: piece["translation"] for piece in record.fields}
-    outcome = consensus_rule(translations=translations, answers=[row[2] for row in rows])
+    outcome = consensus_rule(translations=translations, answers=[row[2] for row in answers])
     statuses: Counter[str] = Counter({outcome.status: 1})
     if current is not None:
         statuses[current.status] -= 1
     before = settled_checks(current)
     consensus = current or Consensus(record=record)
-    fill(consensus, outcome, snapshot(outcome, translations, rows), timezone.now())
+    fill(consensus, outcome, snapshot(outcome, translations, answers), timezone.now())
     consensus.decided_by = None
-    consensus.save()
+    # The record's status moves with its consensus, in the same round trip when it is new.
+    then: list[Statement] = []
     if record.status != outcome.status:
         record.status = outcome.status
         record.updated_at = timezone.now()
+        then.append((_RECORD_STATUS_WRITE, [record.status, record.updated_at, record.pk]))
+    if consensus.pk is None and connection.features.can_return_columns_from_insert:
         with connection.cursor() as cursor:
-            cursor.execute(_RECORD_STATUS_WRITE, [record.status, record.updated_at, record.pk])
+            new, *_then = statements_run(cursor, [rows.insert_statement(consensus), *then])
+        rows.inserted(consensus, new[0][0])
+    else:
+        consensus.save()
+        with connection.cursor() as cursor:
+            statements_run(cursor, then)
     return _counters_move(
         record=record,
         statuses=statuses,

@@ -200,6 +200,50 @@ def test_next_record_and_submit_by_twenty_volunteers_fill_each_record_to_overlap
     assert_counters_match_rows(campaign)
 
 
+def test_submit_leasing_the_next_record_fills_each_record_to_overlap(small_campaign):
+    # The annotate page's script: each answer's transaction also leases the next record.
+    campaign = small_campaign
+    volunteers = [UserFactory() for _ in range(THREADS)]
+    answered: Counter[int] = Counter()
+    most_held = [0]
+
+    def volunteer_loop(user) -> None:
+        record = next_record_for(campaign=campaign, user=user)
+        for _turn in range(RECORDS + 1):
+            if record is None:
+                return
+            outcome = response_submit(
+                record=record,
+                user=user,
+                values={"verdict": "correct"},
+                assigned_only=True,
+                lease_next=True,
+            )
+            answered[user.pk] += 1
+            if outcome.next_record is not None:
+                with connection.cursor() as cursor:
+                    # One statement, one snapshot: answers and the leases still held.
+                    cursor.execute(
+                        "SELECT submitted_count + (SELECT count(*) FROM annotation_lease"
+                        " WHERE record_id = %s) FROM campaigns_record WHERE id = %s",
+                        [outcome.next_record.pk, outcome.next_record.pk],
+                    )
+                    most_held[0] = max(most_held[0], cursor.fetchone()[0])
+            record = outcome.next_record or next_record_for(campaign=campaign, user=user)
+        raise AssertionError(f"volunteer {user.pk} was never told the campaign is done")
+
+    run_together([lambda user=user: volunteer_loop(user) for user in volunteers])
+
+    submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
+    assert submitted.count() == sum(answered.values()) == RECORDS * OVERLAP
+    per_record = Counter(submitted.values_list("record_id", flat=True))
+    assert set(per_record.values()) == {OVERLAP} and len(per_record) == RECORDS
+    # Answers plus leases never went past the overlap (read after each answer's lease).
+    assert most_held[0] <= OVERLAP
+    assert not Lease.objects.filter(record__campaign=campaign).exists()
+    assert_counters_match_rows(campaign)
+
+
 def test_next_record_asked_at_once_never_leases_past_overlap(small_campaign):
     campaign = small_campaign
     volunteers = [UserFactory() for _ in range(THREADS)]

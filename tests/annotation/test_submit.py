@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from annotation.assignment import next_record_for
-from annotation.models import Response, ResponseRevision
+from annotation.models import Lease, Response, ResponseRevision
 from annotation.services import (
     AnnotationClosed,
     response_save_draft,
@@ -42,6 +42,32 @@ def test_response_submit_counts_once_and_completes_at_overlap(arc_campaign):
         1,
         2,
     )
+
+
+def test_response_submit_and_skip_lease_the_next_record_with_the_answer(arc_campaign, volunteer):
+    record = next_record_for(campaign=arc_campaign, user=volunteer)
+    outcome = response_submit(
+        record=record, user=volunteer, values=_correct(), assigned_only=True, lease_next=True
+    )
+    following = outcome.next_record
+    assert following is not None and following.pk != record.pk
+    # Leased to the volunteer, so the page may show it, and offered again on a reload.
+    assert Lease.objects.filter(record=following, user=volunteer).exists()
+    assert not Lease.objects.filter(record=record).exists()
+    assert next_record_for(campaign=arc_campaign, user=volunteer).pk == following.pk
+    skipped = response_skip(record=following, user=volunteer, assigned_only=True, lease_next=True)
+    assert skipped.next_record is not None
+    assert skipped.next_record.pk not in (record.pk, following.pk)
+
+
+def test_response_submit_leases_nothing_while_a_draft_waits(arc_campaign, volunteer):
+    drafted = next_record_for(campaign=arc_campaign, user=volunteer)
+    response_save_draft(record=drafted, user=volunteer, values=_correct(), assigned_only=True)
+    other = arc_campaign.records.exclude(pk=drafted.pk).order_by("id").first()
+    outcome = response_submit(record=other, user=volunteer, values=_correct(), lease_next=True)
+    # The draft comes back first; that is next_record_for's to find.
+    assert outcome.next_record is None
+    assert next_record_for(campaign=arc_campaign, user=volunteer).pk == drafted.pk
 
 
 def test_response_submit_twice_changes_nothing(arc_campaign, volunteer):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campaigns.importers.records import ProblemLog, RecordDraft, value_kind
@@ -33,6 +35,12 @@ class QuestionSpec:
 
 def piece_label(name: str) -> str:
     """Return the human label of a piece name, or the name itself for generic columns."""
+    # Shown for every piece of every record: worked out once per name and language.
+    return _piece_label(name, get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _piece_label(name: str, language: str | None) -> str:
     fixed = {
         "question": _("Question"),
         "prompt": _("Instruction"),
