@@ -58,7 +58,14 @@ class Response(models.Model):
         indexes = [
             models.Index(
                 fields=["campaign", "user", "-updated_at"], name="response_user_recent_idx"
-            )
+            ),
+            # Every next record asks for the volunteer's drafts: without this, PostgreSQL
+            # read all their answers in the campaign to find the few drafts among them.
+            models.Index(
+                fields=["user", "campaign"],
+                condition=models.Q(status="draft"),
+                name="response_draft_idx",
+            ),
         ]
 
     def __str__(self) -> str:
