@@ -144,6 +144,15 @@ def lock_wait_until(conn: psycopg.Connection, *, count: int) -> None:
     raise AssertionError("nobody waited for a lock")
 
 
+def assert_each_record_filled_to_overlap(campaign: Campaign, answered: Counter[int]):
+    """Check that every answer the volunteers counted is stored, each record at its overlap."""
+    submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
+    assert submitted.count() == sum(answered.values()) == RECORDS * OVERLAP
+    per_record = Counter(submitted.values_list("record_id", flat=True))
+    assert set(per_record.values()) == {OVERLAP} and len(per_record) == RECORDS
+    return submitted
+
+
 def assert_counters_match_rows(campaign: Campaign) -> None:
     """Check every counter against the response rows it summarises."""
     submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
@@ -185,10 +194,7 @@ def test_next_record_and_submit_by_twenty_volunteers_fill_each_record_to_overlap
 
     run_together([lambda user=user: volunteer_loop(user) for user in volunteers])
 
-    submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
-    assert submitted.count() == sum(answered.values()) == RECORDS * OVERLAP
-    per_record = Counter(submitted.values_list("record_id", flat=True))
-    assert set(per_record.values()) == {OVERLAP} and len(per_record) == RECORDS
+    submitted = assert_each_record_filled_to_overlap(campaign, answered)
     # Completed records are settled at once (validated or disputed), never left pending.
     assert not campaign.records.filter(status=Record.Status.PENDING).exists()
     counter = CampaignCounter.objects.get(campaign=campaign)
@@ -234,10 +240,7 @@ def test_submit_leasing_the_next_record_fills_each_record_to_overlap(small_campa
 
     run_together([lambda user=user: volunteer_loop(user) for user in volunteers])
 
-    submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
-    assert submitted.count() == sum(answered.values()) == RECORDS * OVERLAP
-    per_record = Counter(submitted.values_list("record_id", flat=True))
-    assert set(per_record.values()) == {OVERLAP} and len(per_record) == RECORDS
+    assert_each_record_filled_to_overlap(campaign, answered)
     # Answers plus leases never went past the overlap (read after each answer's lease).
     assert most_held[0] <= OVERLAP
     assert not Lease.objects.filter(record__campaign=campaign).exists()
