@@ -32,8 +32,10 @@ USER somos
 EXPOSE 8000
 # Two worker processes per core. Each serves several requests at once from its thread pool
 # (somos_site/http_handler.py); 2, 3 and 4 measured alike on the annotate bench
-# (bench/README.md, "Annotate path"). Set for 2 cores.
+# (bench/README.md, "Annotate path"). Set for 2 cores. Live progress goes out uncompressed:
+# compressing each message again for every viewer cost more CPU than all the rest of delivering
+# it (bench/README.md, "Load mix").
 ENV WEB_CONCURRENCY=4
 CMD ["uvicorn", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--loop", "uvloop", \
      "--http", "httptools", "--no-access-log", "--timeout-keep-alive", "75", \
-     "somos_site.asgi:application"]
+     "--ws-per-message-deflate", "false", "somos_site.asgi:application"]

@@ -29,7 +29,6 @@ import os
 import random
 import re
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import uvloop
 from annotate_bench import (
     SLUG,
@@ -60,9 +58,9 @@ from annotate_bench import (
     world_build,
     world_clear,
 )
+from lean_http import LeanClient, LeanHTTPError
+from lean_ws import WebSocketClient
 from scratch import database_create, say
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_load_bench"
@@ -74,6 +72,11 @@ DELIVERY_GRACE_S = 1.0
 # Submits per phase whose delivery to every viewer is timed: enough for a p95, cheap to sort.
 DELAY_SAMPLES = 200
 CONNECT_BATCH = 50
+# Volunteers acting for the first time together, unmeasured, before a level.
+WARM_UP_BATCH = 25
+# The options the Dockerfile gives uvicorn beyond annotate_bench's command line, through
+# uvicorn's environment variables: websocket messages go uncompressed.
+DOCKERFILE_OPTIONS = {"UVICORN_WS_PER_MESSAGE_DEFLATE": "false"}
 ANNOTATE_PATH = f"/campaigns/{SLUG}/annotate/"
 _SUBMITTED = re.compile(r'"responses_submitted": ?(\d+)')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
@@ -124,10 +127,11 @@ class Viewer:
     """One browser tab on the live dashboard: a websocket that only listens."""
 
     def __init__(self, port: int) -> None:
-        self.url = f"ws://127.0.0.1:{port}/ws/campaigns/{SLUG}/progress/"
+        self.port = port
+        self.path = f"/ws/campaigns/{SLUG}/progress/"
         # Channels checks the Origin against ALLOWED_HOSTS, as a browser would send it.
         self.origin = f"http://127.0.0.1:{port}"
-        self.socket: ClientConnection | None = None
+        self.socket: WebSocketClient | None = None
         self.task: asyncio.Task | None = None
         # (perf_counter, responses_submitted) of every update after the opening snapshot.
         self.received: list[tuple[float, int]] = []
@@ -138,27 +142,28 @@ class Viewer:
     async def open(self) -> float:
         """Connect, wait for the snapshot sent on connect, start listening; return the ms."""
         started = time.perf_counter()
-        self.socket = await connect(
-            self.url, origin=self.origin, ping_interval=None, open_timeout=30
-        )
-        snapshot = await asyncio.wait_for(self.socket.recv(), 30)
-        if not _SUBMITTED.search(snapshot):
-            raise ValueError("snapshot without responses_submitted")
+        async with asyncio.timeout(30):
+            self.socket = await WebSocketClient.connect(
+                host="127.0.0.1", port=self.port, path=self.path, origin=self.origin
+            )
+            snapshot = await self.socket.receive()
+        if snapshot is None or not _SUBMITTED.search(snapshot):
+            raise ValueError("no snapshot with responses_submitted")
         self.task = asyncio.create_task(self.listen())
         return (time.perf_counter() - started) * 1000
 
     async def listen(self) -> None:
         """Keep the time and count of every update until the socket closes."""
         try:
-            async for message in self.socket:
+            while (message := await self.socket.receive()) is not None:
                 found = _SUBMITTED.search(message)
                 self.received.append((time.perf_counter(), int(found[1]) if found else -1))
-        except ConnectionClosed as closed:
+        except (OSError, asyncio.IncompleteReadError) as error:
             if not self.closing:
-                self.failure = f"websocket closed: {closed}"
+                self.failure = f"websocket lost: {error!r}"
             return
         if not self.closing:
-            self.failure = f"websocket closed by the server: {self.socket.close_code}"
+            self.failure = "websocket closed by the server"
 
     async def close(self) -> None:
         """Leave the page."""
@@ -166,6 +171,7 @@ class Viewer:
         if self.socket is not None:
             await self.socket.close()
         if self.task is not None:
+            self.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
 
@@ -244,24 +250,18 @@ class Run:
         self.stack = stack
         self.rng = rng
         self.budget_ms = budget_ms
-        # One TLS context for all: httpx builds one per client otherwise (20 ms each), for
-        # plain HTTP that never uses it.
-        self.tls = ssl.create_default_context()
         self.volunteer_pool: list[Volunteer] = []
-        self.visitor_pool: list[httpx.AsyncClient] = []
+        self.warmed = 0
+        self.visitor_pool: list[LeanClient] = []
         self.viewers: list[Viewer] = []
         self.acknowledged: list[tuple[int, int]] = []
         self.pages: list[tuple[str, str, int]] = []
         self.pending_errors: Counter[str] = Counter()
 
-    async def client(self, number: int, **options) -> httpx.AsyncClient:
+    async def client(self, number: int, cookies: dict[str, str] | None = None) -> LeanClient:
         """Return a client with its own connection to the worker this user belongs to."""
-        client = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.ports[number % len(self.ports)]}",
-            timeout=30,
-            verify=self.tls,
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            **options,
+        client = LeanClient(
+            f"http://127.0.0.1:{self.ports[number % len(self.ports)]}", cookies=cookies, timeout=30
         )
         return await self.stack.enter_async_context(client)
 
@@ -277,7 +277,24 @@ class Run:
             self.volunteer_pool.append(Volunteer(user_id, client, ANNOTATE_PATH))
         return self.volunteer_pool[:count]
 
-    async def visitors(self, count: int) -> list[httpx.AsyncClient]:
+    async def volunteers_warmed(self, count: int) -> list[Volunteer]:
+        """Return the first count volunteers, each of them having acted once, unmeasured.
+
+        As annotate_bench does: a first action also joins the campaign and checks the guide,
+        which belongs to a launch, not to the steady state a level measures. A ramp level's
+        new volunteers too, a few dozen at a time, as people arriving.
+        """
+        pool = await self.volunteers(count)
+        warm = Samples()
+        for start in range(self.warmed, count, WARM_UP_BATCH):
+            batch = pool[start : start + WARM_UP_BATCH]
+            await asyncio.gather(*(act_safely(v, warm, self.acknowledged) for v in batch))
+        self.warmed = max(self.warmed, count)
+        # Failures are failures, measured or not.
+        self.pending_errors.update(warm.errors)
+        return pool
+
+    async def visitors(self, count: int) -> list[LeanClient]:
         """Return the first count anonymous visitors' clients."""
         while len(self.visitor_pool) < count:
             self.visitor_pool.append(await self.client(len(self.visitor_pool)))
@@ -316,16 +333,11 @@ class Run:
         self.viewers.clear()
 
 
-WARM_UP_BATCH = 25
-
-
 async def warm_up(run: Run, *, volunteers: int) -> None:
     """Open every page once per worker and let the volunteers act once, unmeasured."""
     stylesheet = "/static/somos/somos.css"
     for port in run.ports:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, verify=run.tls
-        ) as client:
+        async with LeanClient(f"http://127.0.0.1:{port}", timeout=30) as client:
             found = _STYLESHEET.search((await client.get("/")).text)
             if found:
                 stylesheet = found[1]
@@ -334,16 +346,7 @@ async def warm_up(run: Run, *, volunteers: int) -> None:
                 if answer.status_code != 200:
                     run.pending_errors[f"warm-up GET {kind}: {answer.status_code}"] += 1
     run.pages = visitor_pages(stylesheet)
-    # Every volunteer acts once, as annotate_bench does: a first action also joins the
-    # campaign and checks the guide, which belongs to a launch, not to the steady state
-    # measured here. A few dozen at a time, as people arriving.
-    warm = Samples()
-    pool = await run.volunteers(volunteers)
-    for start in range(0, len(pool), WARM_UP_BATCH):
-        batch = pool[start : start + WARM_UP_BATCH]
-        await asyncio.gather(*(act_safely(v, warm, run.acknowledged) for v in batch))
-    # Failures are failures, measured or not.
-    run.pending_errors.update(warm.errors)
+    await run.volunteers_warmed(volunteers)
 
 
 def responses_submitted() -> int:
@@ -426,7 +429,7 @@ async def volunteer_loop(
 
 
 async def visitor_loop(
-    *, run: Run, level: Level, client: httpx.AsyncClient, start: float, end: float, every: float
+    *, run: Run, level: Level, client: LeanClient, start: float, end: float, every: float
 ) -> None:
     """Open one public page every few seconds, the first at a random moment."""
     loop = asyncio.get_running_loop()
@@ -439,11 +442,12 @@ async def visitor_loop(
         if loop.time() >= end:
             return
         kind, path = run.rng.choices(kinds, weights)[0]
-        params = {"window": run.rng.choice(["all", "7d", "30d"])} if kind == "ranking" else None
+        if kind == "ranking":
+            path = f"{path}?window={run.rng.choice(['all', '7d', '30d'])}"
         started = time.perf_counter()
         try:
-            answer = await client.get(path, params=params)
-        except httpx.HTTPError as error:
+            answer = await client.get(path)
+        except LeanHTTPError as error:
             level.errors[f"GET {kind}: {error!r}"[:160]] += 1
         else:
             if answer.status_code == 200:
@@ -464,10 +468,10 @@ async def level_run(
         mix=mix, budget_ms=run.budget_ms, annotations_due=mix.volunteers * seconds / annotate_every
     )
     level.connect_ms = await run.viewers_resize(mix.viewers)
+    volunteers = await run.volunteers_warmed(mix.volunteers)
     level.errors.update(run.pending_errors)
     run.pending_errors.clear()
     viewers = run.viewers[: mix.viewers]
-    volunteers = await run.volunteers(mix.volunteers)
     visitors = await run.visitors(mix.visitors)
     # Nothing is in flight between levels, so the counter is where this level starts from.
     baseline = await sync_to_async(responses_submitted)()
@@ -730,6 +734,7 @@ def main() -> None:
                 environment={
                     **environment,
                     **static_collect(directory=Path(logs), environment=environment),
+                    **DOCKERFILE_OPTIONS,
                 },
                 logs=Path(logs),
                 server=args.server,

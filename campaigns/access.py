@@ -20,9 +20,12 @@ def may_see(user, campaign: Campaign) -> bool:
     run: only its organizers and staff see it or take part). Lists of campaigns for everyone
     start from public_campaigns(), the same rule as a query.
     """
-    if campaign.is_public and campaign.status != Campaign.Status.DRAFT:
-        return True
-    return can_organize(user, campaign)
+    return visible_to_everyone(campaign) or can_organize(user, campaign)
+
+
+def visible_to_everyone(campaign: Campaign) -> bool:
+    """Say whether anyone at all, signed in or not, may see the campaign: public, past its draft."""
+    return campaign.is_public and campaign.status != Campaign.Status.DRAFT
 
 
 def public_campaigns() -> QuerySet[Campaign]:

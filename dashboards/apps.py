@@ -12,6 +12,13 @@ def _campaign_saved(sender, instance, created, raw, **kwargs) -> None:
         campaign_counter_create(campaign_id=instance.pk)
 
 
+def _campaign_changed(sender, instance, **kwargs) -> None:
+    # Cache upkeep: a campaign renamed, hidden or closed anywhere, the admin included, is seen.
+    from dashboards.views import campaign_pages_forget
+
+    campaign_pages_forget(slug=instance.slug)
+
+
 def _records_imported(sender, campaign, records_total, **kwargs) -> None:
     from dashboards.counters import records_total_set
 
@@ -23,10 +30,12 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from campaigns.models import Campaign
         from campaigns.signals import records_imported
 
         post_save.connect(_campaign_saved, sender=Campaign, dispatch_uid="counter-for-campaign")
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(_campaign_changed, sender=Campaign, dispatch_uid=f"pages-{name}")
         records_imported.connect(_records_imported, dispatch_uid="counter-records-total")

@@ -1,4 +1,4 @@
-"""Websocket consumers: join and leave groups, forward messages; nothing else."""
+"""Websocket consumers: join and leave rooms, forward messages; nothing else."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from campaigns.models import Campaign
 from dashboards.groups import campaign_progress_group
+from dashboards.rooms import room_join, room_leave
 from dashboards.selectors import campaign_progress_visible_to, live_snapshot_json
 
 MAX_CLIENT_FRAME = 4096
@@ -19,6 +20,9 @@ def _snapshot_json(slug: str) -> str:
 class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
     """Live progress of one campaign, for anyone who may see its dashboard."""
 
+    # No channel of its own: the campaign's room in this process feeds it (dashboards/rooms.py).
+    channel_layer_alias = None
+
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         if not await database_sync_to_async(campaign_progress_visible_to)(
@@ -27,14 +31,15 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.group_name = campaign_progress_group(slug)
-        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        self.viewer = await room_join(self.group_name, self._forward)
         await self.accept()
         # A viewer who reconnects may have missed broadcasts: start from the current numbers.
         await self.send(text_data=await database_sync_to_async(_snapshot_json)(slug))
+        self.viewer.start()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group_name"):
-            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+        if hasattr(self, "viewer"):
+            room_leave(self.group_name, self.viewer)
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs
@@ -44,6 +49,6 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
         if len(text_data or "") + len(bytes_data or b"") > MAX_CLIENT_FRAME:
             await self.close(code=1009)
 
-    async def progress_update(self, event: dict) -> None:
+    async def _forward(self, progress_json: str) -> None:
         # Broadcasts carry the snapshot as JSON text, serialised once for every viewer.
-        await self.send(text_data=event["progress_json"])
+        await self.send(text_data=progress_json)

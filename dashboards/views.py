@@ -8,11 +8,13 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
+from campaigns.access import visible_to_everyone
 from campaigns.models import Campaign
 from campaigns.selectors import campaign_visible_to
 from dashboards.forms import CampaignFilterForm
@@ -34,12 +36,15 @@ from dashboards.selectors import (
 )
 from somos_site.accounts.models import SpanishVariety
 from somos_site.accounts.selectors import languages_spoken
+from somos_site.cache import forget
+from somos_site.page_cache import anonymous_page_cached, anonymous_pages_forget
 
 API_CACHE_SECONDS = 2
 CAMPAIGNS_PAGE_SIZE = 50
 
 
 @require_GET
+@anonymous_page_cached
 def home(request: HttpRequest) -> HttpResponse:
     """Anyone: the active campaigns with their progress, those in the visitor's languages first."""
     # The profile's languages; else (anonymous, or a profile naming none) the page's language.
@@ -53,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page_cached
 def campaign_list(request: HttpRequest) -> HttpResponse:
     """Anyone: every campaign anyone may see, open ones first, filtered by language and kind."""
     form = CampaignFilterForm(request.GET or None, languages=campaign_target_languages())
@@ -62,6 +68,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page_cached
 def campaign_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone for public campaigns; organizers and staff for the rest."""
     campaign = campaign_visible_to(slug=slug, user=request.user)
@@ -82,6 +89,7 @@ def _visible_campaign(request: HttpRequest, slug: str) -> Campaign:
 
 
 @require_GET
+@anonymous_page_cached
 def campaign_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone for public campaigns (organizers and staff for the rest): live progress."""
     campaign = _visible_campaign(request, slug)
@@ -138,20 +146,25 @@ def _dashboard_figures(campaign: Campaign) -> dict:
 
 
 @require_GET
+@anonymous_page_cached
 def global_dashboard(request: HttpRequest) -> HttpResponse:
     """Anyone: the whole project's progress across public campaigns."""
     return render(request, "dashboards/global.html", global_overview())
 
 
 def _cached_json(request: HttpRequest, key: str, build) -> JsonResponse:
-    campaign_slug = request.resolver_match.kwargs["slug"]
-    campaign = campaign_visible_to(slug=campaign_slug, user=request.user)
-    if campaign is None:
-        # The same answer for a campaign that does not exist and one hidden from this visitor.
-        return JsonResponse({"error": _("No such campaign.")}, status=404)
-    if not campaign.is_public:
-        return JsonResponse(build(campaign))
-    payload = cache.get_or_set(key, lambda: build(campaign), API_CACHE_SECONDS)
+    # Kept only for a campaign everyone may see, so a hit asks neither who the visitor is nor
+    # the database.
+    payload = cache.get(key)
+    if payload is None:
+        campaign_slug = request.resolver_match.kwargs["slug"]
+        campaign = campaign_visible_to(slug=campaign_slug, user=request.user)
+        if campaign is None:
+            # The same answer for a campaign that does not exist and one hidden from this visitor.
+            return JsonResponse({"error": _("No such campaign.")}, status=404)
+        payload = build(campaign)
+        if visible_to_everyone(campaign):
+            cache.set(key, payload, API_CACHE_SECONDS)
     return JsonResponse(payload)
 
 
@@ -160,7 +173,7 @@ def api_progress(request: HttpRequest, slug: str) -> JsonResponse:
     """Anyone for public campaigns: progress figures as JSON."""
     return _cached_json(
         request,
-        f"somos:api:progress:{slug}",
+        _progress_key(slug),
         lambda campaign: {
             key: value
             for key, value in campaign_progress(campaign=campaign).items()
@@ -180,7 +193,7 @@ def api_ranking(request: HttpRequest, slug: str) -> JsonResponse:
         )
     return _cached_json(
         request,
-        f"somos:api:ranking:{slug}:{window}",
+        _ranking_key(slug, window),
         lambda campaign: {
             "window": window,
             "ranking": [
@@ -189,3 +202,23 @@ def api_ranking(request: HttpRequest, slug: str) -> JsonResponse:
             ],
         },
     )
+
+
+def campaign_pages_forget(*, slug: str) -> None:
+    """Forget what the public pages and JSON keep of the campaign once its change commits."""
+    anonymous_pages_forget(
+        reverse("home"),
+        reverse("campaign_list"),
+        reverse("global_dashboard"),
+        reverse("campaign_detail", args=[slug]),
+        reverse("campaign_dashboard", args=[slug]),
+    )
+    forget(_progress_key(slug), *(_ranking_key(slug, window) for window in WINDOWS))
+
+
+def _progress_key(slug: str) -> str:
+    return f"somos:api:progress:{slug}"
+
+
+def _ranking_key(slug: str, window: str) -> str:
+    return f"somos:api:ranking:{slug}:{window}"

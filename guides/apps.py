@@ -16,10 +16,30 @@ def _version_changed(sender, instance, **kwargs) -> None:
     # Cache upkeep: a version edited or deleted anywhere, the admin included, is seen.
     from guides.models import Guide
     from guides.selectors import guide_cache_forget
+    from guides.views import guide_page_forget
 
-    campaign_id = Guide.objects.filter(pk=instance.guide_id).values_list("campaign_id").first()
-    if campaign_id is not None:
-        guide_cache_forget(campaign_id=campaign_id[0], version_id=instance.pk)
+    campaign = (
+        Guide.objects.filter(pk=instance.guide_id).values_list("campaign_id", "campaign__slug")
+    ).first()
+    if campaign is not None:
+        guide_cache_forget(campaign_id=campaign[0], version_id=instance.pk)
+        guide_page_forget(slug=campaign[1])
+
+
+def _question_changed(sender, instance, **kwargs) -> None:
+    # The FAQ is on the guide page.
+    from guides.models import Guide
+    from guides.views import guide_page_forget
+
+    slug = Guide.objects.filter(pk=instance.guide_id).values_list("campaign__slug").first()
+    if slug is not None:
+        guide_page_forget(slug=slug[0])
+
+
+def _campaign_changed(sender, instance, **kwargs) -> None:
+    from guides.views import guide_page_forget
+
+    guide_page_forget(slug=instance.slug)
 
 
 class GuidesConfig(AppConfig):
@@ -30,8 +50,10 @@ class GuidesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from campaigns.models import Campaign
-        from guides.models import GuideVersion
+        from guides.models import GuideQuestion, GuideVersion
 
         post_save.connect(_campaign_saved, sender=Campaign, dispatch_uid="guide-for-campaign")
-        post_save.connect(_version_changed, sender=GuideVersion, dispatch_uid="guide-saved")
-        post_delete.connect(_version_changed, sender=GuideVersion, dispatch_uid="guide-deleted")
+        for name, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(_version_changed, sender=GuideVersion, dispatch_uid=f"guide-{name}")
+            signal.connect(_question_changed, sender=GuideQuestion, dispatch_uid=f"faq-{name}")
+            signal.connect(_campaign_changed, sender=Campaign, dispatch_uid=f"guide-page-{name}")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,6 +41,7 @@ from guides.services import (
     question_resolve,
     questions_mark_seen,
 )
+from somos_site.page_cache import anonymous_page_cached, anonymous_pages_forget
 from somos_site.ratelimit import rate_limited
 
 
@@ -51,6 +53,7 @@ def _visible(request: HttpRequest, slug: str) -> Campaign:
 
 
 @require_GET
+@anonymous_page_cached
 def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Anyone who may see the campaign: its guide, any version, the FAQ, one's own questions."""
     campaign = _visible(request, slug)
@@ -88,6 +91,11 @@ def guide_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
         questions_mark_seen(user=request.user, guide=guide)
     return render(request, "guides/guide.html", context)
+
+
+def guide_page_forget(*, slug: str) -> None:
+    """Forget the kept copies of the campaign's guide page once the change commits."""
+    anonymous_pages_forget(reverse("guide", args=[slug]))
 
 
 @require_GET

@@ -22,10 +22,12 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from dashboards.routing import websocket_urlpatterns  # noqa: E402
 from somos_site.body_limit import BodySizeLimit  # noqa: E402
+from somos_site.static_files import StaticFiles  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": BodySizeLimit(django_asgi_app),
+        # Static files are answered before Django (static_files.py).
+        "http": BodySizeLimit(StaticFiles(django_asgi_app)),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

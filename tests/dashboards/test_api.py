@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from annotation.services import response_save_draft, response_submit
@@ -72,6 +73,27 @@ def test_api_hides_draft_campaigns_from_the_public(client, organizer):
     assert client.get(reverse("campaign_dashboard", args=[draft.slug])).status_code == 404
     client.force_login(organizer)
     assert client.get(reverse("api_progress", args=[draft.slug])).status_code == 200
+
+
+def test_api_keeps_nothing_an_organizer_sees_of_a_draft_for_the_public(client, organizer):
+    draft = campaign_create(
+        slug="privada", name="Privada", preset="okapi_arc", organizers=[organizer]
+    )
+    as_organizer = Client()
+    as_organizer.force_login(organizer)
+    for name in ("api_progress", "api_ranking"):
+        assert as_organizer.get(reverse(name, args=[draft.slug])).status_code == 200
+        assert client.get(reverse(name, args=[draft.slug])).status_code == 404
+
+
+def test_api_answers_from_the_cache_without_the_database(
+    client, arc_campaign, volunteer, django_assert_num_queries
+):
+    _answer(arc_campaign, volunteer, 3)
+    for name in ("api_progress", "api_ranking"):
+        first = client.get(reverse(name, args=[arc_campaign.slug])).json()
+        with django_assert_num_queries(0):
+            assert client.get(reverse(name, args=[arc_campaign.slug])).json() == first
 
 
 def test_top_share_of_the_most_active_tenth(arc_campaign):
