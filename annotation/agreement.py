@@ -24,13 +24,17 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import krippendorff
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db.models import Count, Q
 
 from annotation.consensus.rule import VERDICT, text_normalise
 from annotation.models import Response
+from campaigns.importers.json_codec import value_from_text
 from campaigns.models import Campaign, Question, Record
 from dashboards.models import ContributorCounter
 from guides.models import GuideVersion
@@ -57,106 +61,105 @@ class CampaignAgreement:
     questions: list[Agreement]
 
 
-class Tally:
-    """Count, per unit, how many values fell in each category (the value-counts table).
+def _measure(
+    units: np.ndarray, keys: np.ndarray, untouched: Sequence[tuple[int, int]] = ()
+) -> tuple[float | None, float | None, int, int]:
+    """Return alpha, percent, units and values from each value's unit and category.
 
-    Units whose values all agree are kept as one row per category holding their summed
-    count: such a unit adds its size to its category's coincidences whatever it is grouped
-    with, so alpha is exactly the same, and a campaign where most answers agree needs a
-    table of a few rows instead of one per record. Pairs are counted per unit as they come.
+    units: per value, the unit it belongs to (each unit's values side by side, units in
+    order); keys: per value, its category (any integers). Units with fewer than two values
+    tell nothing and are left out. untouched: (size, how many) of further units whose values
+    are all category 0, counted after the others.
+
+    The value-counts table has one row per unit whose values disagree, in unit order, then
+    one row per category holding the summed size of the units that agree on it: such a unit
+    adds its size to its category's coincidences whatever it is grouped with, so alpha is
+    exactly the same, and a campaign where most answers agree needs a table of a few rows
+    instead of one per record. Categories are the table's columns in order of first
+    appearance (the untouched units' after the others).
     """
-
-    def __init__(self) -> None:
-        self.categories: dict[Hashable, int] = {}
-        self.uniform: dict[int, int] = defaultdict(int)
-        self.cells: list[tuple[int, int, int]] = []
-        self.split_units = 0
-        self.units = 0
-        self.values = 0
-        self.pairs = 0
-        self.agreeing = 0
-
-    def add_uniform(self, value: Hashable, size: int, units: int = 1) -> None:
-        """Add units of size values each, all the same value."""
+    starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]]) if len(units) else units
+    sizes = np.diff(np.r_[starts, len(units)]).astype(np.int64)
+    if len(sizes) and sizes.min() < 2:
+        kept = np.repeat(sizes >= 2, sizes)
+        units, keys = units[kept], keys[kept]
+        starts = np.flatnonzero(np.r_[True, units[1:] != units[:-1]]) if len(units) else units
+        sizes = np.diff(np.r_[starts, len(units)]).astype(np.int64)
+    distinct, first_at = np.unique(keys, return_index=True)
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[np.argsort(first_at, kind="stable")] = np.arange(len(distinct))
+    columns = rank[np.searchsorted(distinct, keys)]
+    width = len(distinct)
+    untouched_column = None
+    if untouched:
+        where = np.searchsorted(distinct, 0)
+        if where < len(distinct) and distinct[where] == 0:
+            untouched_column = int(rank[where])
+        else:
+            untouched_column, width = width, width + 1
+    if len(starts):
+        same = np.minimum.reduceat(columns, starts) == np.maximum.reduceat(columns, starts)
+    else:
+        same = np.zeros(0, dtype=bool)
+    unit_of = np.repeat(np.arange(len(starts)), sizes)
+    split_row = np.cumsum(~same) - 1
+    in_split = ~same[unit_of]
+    cells, counts = np.unique(
+        split_row[unit_of[in_split]] * max(width, 1) + columns[in_split], return_counts=True
+    )
+    split_units = int((~same).sum())
+    uniform_columns = columns[starts[same]]
+    uniform_sizes = sizes[same]
+    present, first_uniform = np.unique(uniform_columns, return_index=True)
+    uniform_order = present[np.argsort(first_uniform, kind="stable")].tolist()
+    totals = dict.fromkeys(uniform_order, 0)
+    for column, size in zip(uniform_columns.tolist(), uniform_sizes.tolist(), strict=True):
+        totals[column] += size
+    agreeing = int((counts * (counts - 1) // 2).sum()) + int(
+        (uniform_sizes * (uniform_sizes - 1) // 2).sum()
+    )
+    pairs = int((sizes * (sizes - 1) // 2).sum())
+    unit_count, value_count = len(starts), int(sizes.sum())
+    for size, many in untouched:
         if size < 2:
-            return
-        categories = self.categories
-        self.uniform[categories.setdefault(value, len(categories))] += size * units
-        pairs = size * (size - 1) // 2 * units
-        self.pairs += pairs
-        self.agreeing += pairs
-        self.units += units
-        self.values += size * units
-
-    def add(self, values: Sequence[Hashable]) -> None:
-        """Add one unit's values; a unit with fewer than two tells nothing and is skipped."""
-        size = len(values)
-        if size < 2:
-            return
-        first = values[0]
-        if all(value == first for value in values):
-            self.add_uniform(first, size)
-            return
-        categories = self.categories
-        for value, count in Counter(values).items():
-            column = categories.setdefault(value, len(categories))
-            self.cells.append((self.split_units, column, count))
-            self.agreeing += count * (count - 1) // 2
-        self.pairs += size * (size - 1) // 2
-        self.split_units += 1
-        self.units += 1
-        self.values += size
-
-    def matrix(self) -> np.ndarray:
-        """Return the table of counts: one row per split unit, one per agreeing category."""
-        width = max(len(self.categories), 1)
-        table = np.zeros((self.split_units + len(self.uniform), width))
-        if self.cells:
-            rows, columns, counts = np.array(self.cells, dtype=np.int64).T
-            table[rows, columns] = counts
-        for offset, (column, count) in enumerate(self.uniform.items()):
-            table[self.split_units + offset, column] = count
-        return table
-
-    def alpha(self) -> float | None:
-        """Return Krippendorff's alpha (nominal), or None where it is undefined."""
-        # Undefined with no pairable value, or one category overall (nothing to expect).
-        if not self.units or len(self.categories) < 2:
-            return None
-        alpha = krippendorff.alpha(value_counts=self.matrix(), level_of_measurement="nominal")
-        return None if math.isnan(alpha) else float(alpha)
-
-    def percent(self) -> float | None:
-        """Return the share of agreeing pairs among all pairs of values in the same unit."""
-        return self.agreeing / self.pairs if self.pairs else None
-
-    def agreement(self, *, question: str, title: str) -> Agreement:
-        """Return the question's agreement from what was counted."""
-        return Agreement(
-            question=question,
-            title=title,
-            alpha=self.alpha(),
-            percent=self.percent(),
-            units=self.units,
-            values=self.values,
-        )
+            continue
+        totals[untouched_column] = totals.get(untouched_column, 0) + size * many
+        agreeing += size * (size - 1) // 2 * many
+        pairs += size * (size - 1) // 2 * many
+        unit_count += many
+        value_count += size * many
+    percent = agreeing / pairs if pairs else None
+    # Undefined with no pairable value, or one category overall (nothing to expect).
+    if not unit_count or width < 2:
+        return None, percent, unit_count, value_count
+    table = np.zeros((split_units + len(totals), max(width, 1)))
+    table[cells // max(width, 1), cells % max(width, 1)] = counts
+    for offset, (column, total) in enumerate(totals.items()):
+        table[split_units + offset, column] = total
+    alpha = krippendorff.alpha(value_counts=table, level_of_measurement="nominal")
+    return (None if math.isnan(alpha) else float(alpha)), percent, unit_count, value_count
 
 
-def _tally(units: Iterable[Sequence[Hashable]]) -> Tally:
-    tally = Tally()
-    for values in units:
-        tally.add(values)
-    return tally
+def _categories(units: Iterable[Sequence[Hashable]]) -> tuple[np.ndarray, np.ndarray]:
+    """Return each value's unit and category from units given as their values."""
+    unit_of: list[int] = []
+    keys: list[int] = []
+    categories: dict[Hashable, int] = {}
+    for unit, values in enumerate(units):
+        for value in values:
+            unit_of.append(unit)
+            keys.append(categories.setdefault(value, len(categories)))
+    return np.array(unit_of, dtype=np.int64), np.array(keys, dtype=np.int64)
 
 
 def alpha_nominal(units: Iterable[Sequence[Hashable]]) -> float | None:
     """Return Krippendorff's alpha (nominal) of units given as the values their coders gave."""
-    return _tally(units).alpha()
+    return _measure(*_categories(units))[0]
 
 
 def percent_agreement(units: Iterable[Sequence[Hashable]]) -> float | None:
     """Return the share of agreeing pairs among all pairs of values within the same unit."""
-    return _tally(units).percent()
+    return _measure(*_categories(units))[1]
 
 
 def answers_agreement(
@@ -165,36 +168,177 @@ def answers_agreement(
     records: Iterable[tuple[Mapping[str, str], Sequence[Mapping[str, object]]]],
 ) -> CampaignAgreement:
     """Measure agreement per question from (machine translations, answer values) per record."""
+    positions: list[int] = []
+    values: list[Mapping[str, object]] = []
+    machine: dict[int, Mapping[str, str]] = {}
+    for position, (translations, answers) in enumerate(records):
+        machine[position] = translations
+        positions.extend([position] * len(answers))
+        values.extend(answers)
+    return answers_agreement_columns(
+        questions=questions,
+        records=np.array(positions, dtype=np.int64),
+        values=AnswerValues(distinct=values, index=np.arange(len(values), dtype=np.int64)),
+        texts=ComparedTexts(pieces={}, translations=machine),
+    )
+
+
+class ComparedTexts(NamedTuple):
+    """The text each record's answers to a piece's correction question are compared with.
+
+    A record's machine translation where it is given whole in translations (by record
+    position); elsewhere its piece in pieces (per piece, per record position; null where the
+    record has no such piece).
+    """
+
+    pieces: Mapping[str, pa.Array | pa.ChunkedArray]
+    translations: Mapping[int, Mapping[str, str]]
+
+
+class AnswerValues(NamedTuple):
+    """Answers' values as a column: each distinct value once, and per answer its index."""
+
+    distinct: Sequence[Mapping[str, object]]
+    index: np.ndarray
+
+
+def answer_values(texts: pa.Array | pa.ChunkedArray) -> AnswerValues:
+    """Return a column of values given as JSON text, each distinct text decoded once."""
+    encoded = texts.dictionary_encode()
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    return AnswerValues(
+        distinct=[value_from_text(text) for text in encoded.dictionary.to_pylist()],
+        index=encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+    )
+
+
+def answers_agreement_columns(
+    *,
+    questions: Sequence[Question],
+    records: np.ndarray,
+    values: AnswerValues,
+    texts: ComparedTexts,
+) -> CampaignAgreement:
+    """Measure agreement per question from answers given as columns.
+
+    records: per answer, the position of its record (a record's answers side by side);
+    values: per answer, its values; texts: what the answers to a piece's correction question
+    are compared with.
+    """
     measured = [question for question in questions if _comparable(question)]
-    tallies = {question.name: Tally() for question in measured}
-    choices = [(q, tallies[q.name]) for q in measured if q.kind != Question.Kind.TEXT]
-    texts = [(q, tallies[q.name]) for q in measured if q.kind == Question.Kind.TEXT]
-    # Pieces nobody touched, counted per (question, answers) and added at the end: every
-    # answer keeps the machine translation there.
-    untouched: Counter[tuple[str, int]] = Counter()
-    for translations, answers in records:
-        size = len(answers)
-        if size < 2:
-            continue
-        for question, tally in choices:
-            tally.add(_choice_values(question, answers))
-        answered = set().union(*answers)
-        for question, tally in texts:
-            if question.field not in translations:
-                continue
-            if question.name in answered:
-                machine = translations[question.field]
-                tally.add(_text_codes(machine, [answer.get(question.name) for answer in answers]))
-            else:
-                untouched[question.name, size] += 1
-    for (name, size), units in untouched.items():
-        tallies[name].add_uniform(0, size, units)
-    results = [
-        tallies[question.name].agreement(question=question.name, title=question.title)
-        for question in measured
-    ]
+    distinct, given = values.distinct, values.index
+    starts = np.flatnonzero(np.r_[True, records[1:] != records[:-1]]) if len(records) else records
+    sizes = np.diff(np.r_[starts, len(records)]).astype(np.int64)
+    # Records with fewer than two answers tell nothing about agreement.
+    pairable = np.repeat(sizes >= 2, sizes)
+    records, given = records[pairable], given[pairable]
+    starts = np.flatnonzero(np.r_[True, records[1:] != records[:-1]]) if len(records) else records
+    sizes = np.diff(np.r_[starts, len(records)]).astype(np.int64)
+    results = []
+    for question in measured:
+        if question.kind == Question.Kind.TEXT:
+            measure = _text_measure(question, distinct, given, records, starts, sizes, texts)
+        else:
+            measure = _choice_measure(question, distinct, given, records)
+        alpha, percent, units, count = measure
+        results.append(
+            Agreement(
+                question=question.name,
+                title=question.title,
+                alpha=alpha,
+                percent=percent,
+                units=units,
+                values=count,
+            )
+        )
     overall = next((result for result in results if result.question == VERDICT), None)
     return CampaignAgreement(overall=overall, questions=results)
+
+
+def _choice_measure(
+    question: Question, distinct: Sequence[Mapping], given: np.ndarray, records: np.ndarray
+) -> tuple[float | None, float | None, int, int]:
+    """Measure a choice question: answers without a value are left out of their unit."""
+    categories: dict[Hashable, int] = {}
+    keys = np.full(len(distinct), -1, dtype=np.int64)
+    for index, value in enumerate(distinct):
+        choice = value.get(question.name)
+        if choice is None or choice == "" or choice == []:
+            continue
+        choice = tuple(choice) if isinstance(choice, list) else choice
+        keys[index] = categories.setdefault(choice, len(categories))
+    answer_keys = keys[given]
+    kept = answer_keys >= 0
+    return _measure(records[kept], answer_keys[kept])
+
+
+def _text_measure(
+    question: Question,
+    distinct: Sequence[Mapping],
+    given: np.ndarray,
+    records: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    texts: ComparedTexts,
+) -> tuple[float | None, float | None, int, int]:
+    """Measure a piece's correction question over the texts each answer leaves (see above).
+
+    Records nobody's answer corrects (no answer has the question) count as untouched: all
+    their answers keep the machine translation. Only the others' machine text is looked at.
+    """
+    name, field = question.name, question.field
+    has_key = np.array([name in value for value in distinct], dtype=bool)
+    # A text that is there and not blank; the rest keep the machine translation.
+    written = [value.get(name) for value in distinct]
+    written = [text if isinstance(text, str) and text.strip() else None for text in written]
+    unit_records = records[starts].tolist()
+    whole = [texts.translations.get(record) for record in unit_records]
+    column = texts.pieces.get(field)
+    has_piece = np.zeros(len(unit_records), dtype=bool)
+    if column is not None and len(unit_records):
+        present = pc.is_valid(column).to_numpy(zero_copy_only=False)
+        has_piece = present[records[starts]]
+    for unit, translations in enumerate(whole):
+        if translations is not None:
+            has_piece[unit] = field in translations
+    if len(starts):
+        answered = np.logical_or.reduceat(has_key[given], starts)
+    else:
+        answered = np.zeros(0, dtype=bool)
+    active = has_piece & answered
+    untouched = Counter(sizes[has_piece & ~answered].tolist())
+    active_units = np.flatnonzero(active)
+    from_column = [unit for unit in active_units.tolist() if whole[unit] is None]
+    machine: dict[int, str] = {}
+    if from_column:
+        positions = pa.array([unit_records[unit] for unit in from_column], pa.int64())
+        machine = dict(zip(from_column, column.take(positions).to_pylist(), strict=True))
+    for unit in active_units.tolist():
+        if whole[unit] is not None:
+            machine[unit] = whole[unit][field]
+    unit_of = np.repeat(np.arange(len(starts)), sizes)
+    in_active = active[unit_of]
+    active_given = given[in_active]
+    answer_units = unit_of[in_active]
+    answer_text = pa.array(written, pa.string()).take(pa.array(active_given))
+    answer_machine = pa.array([machine[unit] for unit in active_units.tolist()], pa.string()).take(
+        pa.array(np.searchsorted(active_units, answer_units))
+    )
+    fixed = pc.fill_null(pc.not_equal(answer_text, answer_machine), False)
+    codes = np.zeros(len(active_given), dtype=np.int64)
+    normalised: dict[int, str] = {}
+    per_unit: dict[int, dict[str, int]] = {}
+    for position in np.flatnonzero(fixed.to_numpy(zero_copy_only=False)).tolist():
+        unit = int(answer_units[position])
+        codes_of = per_unit.get(unit)
+        if codes_of is None:
+            codes_of = per_unit[unit] = {text_normalise(machine[unit]): 0}
+        index = int(active_given[position])
+        if index not in normalised:
+            normalised[index] = text_normalise(written[index])
+        codes[position] = codes_of.setdefault(normalised[index], len(codes_of))
+    return _measure(records[in_active], codes, list(untouched.items()))
 
 
 def campaign_agreement(*, campaign: Campaign) -> CampaignAgreement:
@@ -263,27 +407,3 @@ def _comparable(question: Question) -> bool:
         # Free text with no piece to compare against has no categories to agree on.
         return bool(question.field)
     return True
-
-
-def _text_codes(machine: str, texts: Sequence[object]) -> list[int]:
-    """Code each answer's text: 0 for the machine translation, 1, 2, … per distinct fix."""
-    codes: dict[str, int] = {}
-    values = []
-    for text in texts:
-        # Most answers leave the pre-filled translation as it is: skip normalising those.
-        if not isinstance(text, str) or text == machine or not text.strip():
-            values.append(0)
-            continue
-        codes = codes or {text_normalise(machine): 0}
-        values.append(codes.setdefault(text_normalise(text), len(codes)))
-    return values
-
-
-def _choice_values(question: Question, answers: Sequence[Mapping[str, object]]) -> list:
-    values = []
-    for answer in answers:
-        value = answer.get(question.name)
-        if value is None or value == "" or value == []:
-            continue
-        values.append(tuple(value) if isinstance(value, list) else value)
-    return values

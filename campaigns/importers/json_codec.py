@@ -20,6 +20,8 @@ import orjson
 # regular expression.)
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGITS = b"0" * 19
+_TEXT_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_TEXT_LONG_DIGITS = "0" * 19
 # Dates, times and dataclasses are written as their str() (as json's default=str did), not
 # in orjson's own format.
 _WRITE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -39,6 +41,17 @@ def object_from_line(raw: bytes) -> dict | None:
         return None
     if type(value) is not dict or _LONG_DIGITS in raw.translate(_DIGITS_TO_ZERO):
         return None
+    return value
+
+
+def value_from_text(text: str) -> object:
+    """Return the value a JSON text holds, as json.loads reads it (orjson where they agree)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    if _TEXT_LONG_DIGITS in text.translate(_TEXT_DIGITS_TO_ZERO):
+        return json.loads(text)
     return value
 
 

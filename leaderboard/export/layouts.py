@@ -2,17 +2,22 @@
 
 One layout per preset: which original row to start from, the columns and their types
 (what lm-evaluation-harness's okapi tasks read), the split each record goes to, and the
-dataset's source and license for the card.
+dataset's source and license for the card. Flat layouts (every column a text) are built
+column by column from the records' columns; the others row by row, since their JSON Lines
+keep each row's Python values as they are.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasets import Features, List, Value
 
 REVIEW_USER = "somos:review"
@@ -33,20 +38,79 @@ class ExportRecord(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class ExportRecords:
+    """The records to write, as columns in record order."""
+
+    external_ids: pa.Array
+    # Per piece, the final text (the machine translation where not validated), null where
+    # the record has no such piece.
+    texts: Mapping[str, pa.Array]
+    # Each distinct metadata once, and per record the index of its own.
+    metadata: Sequence[dict]
+    metadata_of: np.ndarray
+    # Per record, its original row (read only for layouts that rebuild it).
+    originals: Sequence[dict] | None
+    validated: np.ndarray
+    reviewed: np.ndarray
+    # By position, the machine translation of records not validated: their whole text.
+    machine: Mapping[int, dict[str, str]]
+
+    def __len__(self) -> int:
+        return len(self.external_ids)
+
+    def text(self, name: str) -> pa.Array:
+        """Return one piece's text per record, empty where the record has none."""
+        column = self.texts.get(name)
+        if column is None:
+            return pa.array([""] * len(self), pa.string())
+        return pc.fill_null(column, "")
+
+    def per_metadata(self, value_of: Callable[[Mapping], object]) -> list:
+        """Return value_of(metadata) for each distinct metadata (index with metadata_of)."""
+        return [value_of(metadata) for metadata in self.metadata]
+
+    def rows(self) -> Iterator[ExportRecord]:
+        """Yield the records one by one, for the layouts written row by row."""
+        names = list(self.texts)
+        texts = [self.texts[name].to_pylist() for name in names]
+        for position, external_id in enumerate(self.external_ids.to_pylist()):
+            validated = bool(self.validated[position])
+            if validated:
+                text = {
+                    name: column[position]
+                    for name, column in zip(names, texts, strict=True)
+                    if column[position] is not None
+                }
+            else:
+                text = self.machine[position]
+            yield ExportRecord(
+                external_id=external_id,
+                metadata=self.metadata[self.metadata_of[position]],
+                original=self.originals[position] if self.originals is not None else {},
+                text=text,
+                validated=validated,
+                reviewed=bool(self.reviewed[position]),
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
-    """How one preset's records are written back."""
+    """How one preset's records are written back: row by row, or column by column."""
 
     preset: str
     # Which part of Record.source_row holds the row to rebuild; None when the record's
     # external id and metadata hold all the layout needs (saves reading every row back).
     original_key: str | None
     features: Features | None
-    split_of: Callable[[ExportRecord], str]
-    row_of: Callable[[ExportRecord], dict]
+    # The split of a record, from its metadata.
+    split_of: Callable[[Mapping], str]
     default_split: str
     harness: str | None
     license: str
     source: str
+    row_of: Callable[[ExportRecord], dict] | None = None
+    # Flat layouts: every column at once, in the features' order.
+    columns_of: Callable[[ExportRecords], dict[str, pa.Array]] | None = None
 
 
 def split_name(value: object, default: str) -> str:
@@ -55,43 +119,31 @@ def split_name(value: object, default: str) -> str:
     return name or default
 
 
-def _options(record: ExportRecord, letters: str) -> dict[str, str]:
-    # option_e stays a column even for four options: the harness reads it directly.
-    return {f"option_{letter}": record.text.get(f"option_{letter}", "") for letter in letters}
-
-
-def _answer(record: ExportRecord) -> str:
+def _answer(metadata: Mapping) -> str:
     # The importer keeps the Okapi answer letter in the metadata and the Okapi id as the
     # external id.
-    return str(record.metadata.get("answer") or "")
+    return str(metadata.get("answer") or "")
 
 
-def _arc_row(record: ExportRecord) -> dict:
+def _okapi_columns(records: ExportRecords, letters: str) -> dict[str, pa.Array]:
+    answers = pa.array(records.per_metadata(_answer), pa.string())
     return {
-        "id": record.external_id,
-        "instruction": record.text.get("question", ""),
-        **_options(record, _LETTERS),
-        "answer": _answer(record),
+        "id": records.external_ids,
+        "instruction": records.text("question"),
+        # option_e stays a column even for four options: the harness reads it directly.
+        **{f"option_{letter}": records.text(f"option_{letter}") for letter in letters},
+        "answer": answers.take(pa.array(records.metadata_of)),
     }
 
 
-def _mmlu_row(record: ExportRecord) -> dict:
-    return {
-        "id": record.external_id,
-        "instruction": record.text.get("question", ""),
-        **_options(record, _LETTERS[:4]),
-        "answer": _answer(record),
-    }
-
-
-def _mmlu_split(record: ExportRecord) -> str:
+def _mmlu_split(metadata: Mapping) -> str:
     # Okapi names MMLU's few-shot split "dev"; the harness's m_mmlu takes few-shot from "train".
-    split = split_name(record.metadata.get("split"), "test")
+    split = split_name(metadata.get("split"), "test")
     return "train" if split == "dev" else split
 
 
-def _hellaswag_split(record: ExportRecord) -> str:
-    split = split_name(record.metadata.get("split"), "val")
+def _hellaswag_split(metadata: Mapping) -> str:
+    split = split_name(metadata.get("split"), "val")
     return "val" if split == "validation" else split
 
 
@@ -117,7 +169,7 @@ def _hellaswag_row(record: ExportRecord) -> dict:
         "ctx": f"{ctx_a} {ctx_b}" if ctx_b else ctx_a,
         "endings": endings,
         "source_id": str(metadata.get("source_id") or ""),
-        "split": _hellaswag_split(record),
+        "split": _hellaswag_split(metadata),
         "split_type": str(metadata.get("split_type") or ""),
         "label": str(metadata.get("label", "")).strip(),
     }
@@ -175,8 +227,8 @@ LAYOUTS: dict[str, Layout] = {
                     "id", "instruction", *(f"option_{letter}" for letter in _LETTERS), "answer"
                 )
             ),
-            split_of=lambda record: split_name(record.metadata.get("split"), "validation"),
-            row_of=_arc_row,
+            split_of=lambda metadata: split_name(metadata.get("split"), "validation"),
+            columns_of=lambda records: _okapi_columns(records, _LETTERS),
             default_split="validation",
             harness="arc",
             license=_OKAPI_LICENSE,
@@ -194,7 +246,7 @@ LAYOUTS: dict[str, Layout] = {
                 )
             ),
             split_of=_mmlu_split,
-            row_of=_mmlu_row,
+            columns_of=lambda records: _okapi_columns(records, _LETTERS[:4]),
             default_split="test",
             harness="mmlu",
             license=_OKAPI_LICENSE,
@@ -235,7 +287,7 @@ LAYOUTS: dict[str, Layout] = {
                     "metadata": Value("string"),
                 }
             ),
-            split_of=lambda record: "train",
+            split_of=lambda metadata: "train",
             row_of=_dibt_row,
             default_split="train",
             harness=None,
@@ -249,7 +301,7 @@ LAYOUTS: dict[str, Layout] = {
             preset="generic",
             original_key="row",
             features=None,
-            split_of=lambda record: "train",
+            split_of=lambda metadata: "train",
             row_of=_generic_row,
             default_split="train",
             harness=None,

@@ -1,8 +1,9 @@
 """Read what an export writes: records with their final text, and every answer.
 
-A few flat queries (see campaigns.bulk_reads): the final text comes back piece by piece
-as plain text columns; machine translations are read only where needed; answer values
-are decoded once per distinct text and kept as read for the answers dataset.
+Two flat queries read as Arrow columns (campaigns.bulk_reads): the records, their final text
+piece by piece as plain text columns, and every submitted answer with its values as JSON
+text. Machine translations are read only where needed, metadata and answer values are
+decoded once per distinct text, and the answers file is built column by column.
 """
 
 from __future__ import annotations
@@ -10,23 +11,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BigIntegerField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Extract
 
+from annotation.agreement import AnswerValues, ComparedTexts, answer_values
 from annotation.consensus.bulk import translations_of
 from annotation.consensus.rule import VERDICT
 from annotation.models import Response
-from campaigns.bulk_reads import json_decode, spans_of, values_columns
+from campaigns.bulk_reads import queryset_table
 from campaigns.importers.presets import preset_get
 from campaigns.models import Campaign, Record
-from leaderboard.export.layouts import ExportRecord, Layout
+from leaderboard.export.layouts import ExportRecords, Layout
 from somos_site.accounts.models import Profile
 
 INCLUDE_VALIDATED = "validated"
@@ -34,17 +37,22 @@ INCLUDE_PENDING = "pending"
 INCLUDE_CHOICES = (INCLUDE_VALIDATED, INCLUDE_PENDING)
 # The key of Loaded.counts holding how many validated records a reviewer settled.
 REVIEWED = "reviewed"
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(slots=True)
 class Loaded:
-    """What the export read: records to write, answers, and the texts agreement compares."""
+    """What the export read: records to write, every answer, and the texts agreement compares.
 
-    records: list[ExportRecord]
-    answers: dict[int, Sequence[dict]]
-    translations: dict[int, Mapping[str, str]]
-    responses: dict[str, list]
+    answer_records: per answer (a row of responses), the position of its record among all
+    the campaign's records; values: the answers' values, decoded; compared: per translated
+    piece, per record position, the text its answers are compared with (see export_load).
+    """
+
+    records: ExportRecords
+    responses: pa.Table
+    answer_records: np.ndarray
+    values: AnswerValues
+    compared: ComparedTexts
     counts: dict[str, int]
 
 
@@ -58,7 +66,8 @@ def export_load(*, campaign: Campaign, layout: Layout, include: str) -> Loaded:
     The final text comes back piece by piece as plain text columns, not as JSON to decode.
     Machine translations are read only where needed: records not validated (written with
     them when every record is exported, and compared by agreement), reviewed ones, and those
-    with a correction. Elsewhere a validated record's final text is its translation.
+    with a correction. Elsewhere a validated record's final text is its translation, and
+    that is what agreement compares its answers with.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -76,87 +85,141 @@ def export_load(*, campaign: Campaign, layout: Layout, include: str) -> Loaded:
     )
     columns = ["id", "external_id", "status", "consensus__reviewed", "consensus__verdict"]
     columns += ["metadata", *(f"piece_{index}" for index in range(len(names)))]
+    types = [pa.int64(), pa.string(), pa.string(), pa.bool_(), pa.string(), pa.string()]
+    types += [pa.string()] * len(names)
     if layout.original_key:
         records = records.annotate(original=KeyTransform(layout.original_key, "source_row"))
         columns.append("original")
-    json_columns = [5] + ([len(columns) - 1] if layout.original_key else [])
-    loaded = values_columns(records.values_list(*columns), json_columns=json_columns)
-    record_ids, external_ids, statuses, reviewed, verdicts, metadata = loaded[:6]
-    texts = loaded[6 : 6 + len(names)]
-    originals = loaded[-1] if layout.original_key else None
-    validated = [status == Record.Status.VALIDATED for status in statuses]
-    info = {
-        record_id: (external_id, status, verdict if is_validated else "")
-        for record_id, external_id, status, verdict, is_validated in zip(
-            record_ids, external_ids, statuses, verdicts, validated, strict=True
+        types.append(pa.string())
+    table = queryset_table(
+        records.values_list(*columns),
+        schema=pa.schema(list(zip(columns, types, strict=True))),
+        json_columns=[5] + ([len(columns) - 1] if layout.original_key else []),
+    )
+    record_ids = table.column("id").to_numpy()
+    statuses = table.column("status").combine_chunks()
+    validated = pc.equal(statuses, Record.Status.VALIDATED).to_numpy(zero_copy_only=False)
+    was_reviewed = pc.fill_null(table.column("consensus__reviewed"), False)
+    reviewed = validated & was_reviewed.to_numpy(zero_copy_only=False)
+    pieces = {name: table.column(f"piece_{index}") for index, name in enumerate(names)}
+    responses, answer_records, values = _responses_load(
+        campaign=campaign,
+        record_ids=record_ids,
+        external_ids=table.column("external_id"),
+        statuses=statuses,
+        settled=pc.if_else(
+            pa.array(validated), pc.fill_null(table.column("consensus__verdict"), ""), ""
+        ),
+    )
+
+    counts = {item["values"]: item["counts"] for item in pc.value_counts(statuses).to_pylist()}
+    counts[REVIEWED] = int(reviewed.sum())
+    answers = np.bincount(answer_records, minlength=len(record_ids))
+    corrected = np.zeros(len(record_ids), dtype=bool)
+    corrected[answer_records[responses.column("corrected_pieces").to_numpy() > 0]] = True
+    wanted = np.where(validated, reviewed | corrected, (include == INCLUDE_PENDING) | (answers > 1))
+    wanted_positions = np.flatnonzero(wanted)
+    found = translations_of(record_ids[wanted_positions].tolist())
+    machine = {
+        int(position): found[record_id]
+        for position, record_id in zip(
+            wanted_positions.tolist(), record_ids[wanted_positions].tolist(), strict=True
         )
     }
-    answers, responses, corrected = _responses_load(campaign=campaign, info=info)
 
-    counts: dict[str, int] = defaultdict(int, Counter(statuses))
-    counts[REVIEWED] = sum(
-        bool(is_validated and was_reviewed)
-        for is_validated, was_reviewed in zip(validated, reviewed, strict=True)
-    )
-    wanted = [
-        record_id
-        for record_id, is_validated, was_reviewed in zip(
-            record_ids, validated, reviewed, strict=True
-        )
-        if (
-            was_reviewed or record_id in corrected
-            if is_validated
-            else include == INCLUDE_PENDING or len(answers.get(record_id, ())) > 1
-        )
-    ]
-    translations: dict[int, Mapping[str, str]] = dict(translations_of(wanted))
-
-    exported: list[ExportRecord] = []
-    for index, record_id in enumerate(record_ids):
-        if validated[index]:
-            text = {
-                name: column[index]
-                for name, column in zip(names, texts, strict=True)
-                if column[index] is not None
-            }
-            translations.setdefault(record_id, text)
-        elif include == INCLUDE_VALIDATED:
-            continue
-        else:
-            text = translations[record_id]
-        exported.append(
-            ExportRecord(
-                external_id=external_ids[index],
-                metadata=metadata[index] or {},
-                original=(originals[index] if originals is not None else None) or {},
-                text=text,
-                validated=validated[index],
-                reviewed=bool(reviewed[index]),
-            )
-        )
+    exported = np.ones(len(record_ids), dtype=bool) if include == INCLUDE_PENDING else validated
+    positions = np.flatnonzero(exported)
+    everything = len(positions) == len(record_ids)
+    chosen = table if everything else table.take(pa.array(positions))
+    # Records share a few metadata values (split, answer letter): each is decoded once.
+    encoded = chosen.column("metadata").combine_chunks().dictionary_encode()
+    originals = None
+    if layout.original_key:
+        originals = [
+            (json.loads(text) if text is not None else None) or {}
+            for text in chosen.column("original").to_pylist()
+        ]
+    # Records not validated are written with their machine translation.
+    machine_written = {
+        index: machine[position]
+        for index, position in enumerate(positions.tolist())
+        if not validated[position]
+    }
+    texts = {
+        name: _texts_replaced(chosen.column(f"piece_{index}"), machine_written, name)
+        for index, name in enumerate(names)
+    }
     return Loaded(
-        records=exported,
-        answers=answers,
-        translations=translations,
+        records=ExportRecords(
+            external_ids=chosen.column("external_id"),
+            texts=texts,
+            metadata=[json.loads(text) or {} for text in encoded.dictionary.to_pylist()],
+            metadata_of=encoded.indices.to_numpy(zero_copy_only=False),
+            originals=originals,
+            validated=validated[positions],
+            reviewed=reviewed[positions],
+            machine=machine_written,
+        ),
         responses=responses,
+        answer_records=answer_records,
+        values=values,
+        # Agreement compares answers with the machine translation where it was read, and
+        # elsewhere with the validated text (the same text, since nobody corrected it).
+        compared=ComparedTexts(pieces=pieces, translations=machine),
         counts=counts,
     )
 
 
+def _texts_replaced(
+    column: pa.ChunkedArray, machine: dict[int, dict[str, str]], name: str
+) -> pa.Array | pa.ChunkedArray:
+    """Return column with piece name of the machine translations given by position."""
+    if not machine:
+        return column
+    where = np.zeros(len(column), dtype=bool)
+    where[list(machine)] = True
+    replacements = pa.array([machine[position].get(name) for position in sorted(machine)])
+    return pc.replace_with_mask(
+        column.combine_chunks(), pa.array(where), replacements.cast(pa.string())
+    )
+
+
+_RESPONSES_SCHEMA = {
+    "record_id": pa.int64(),
+    "user_id": pa.int64(),
+    "origin": pa.string(),
+    "values": pa.string(),
+    "corrections": pa.int64(),
+    "annotator_variety": pa.string(),
+    "submitted_at": pa.int64(),
+    "duration_ms": pa.int64(),
+}
+
+
 def _responses_load(
-    *, campaign: Campaign, info: Mapping[int, tuple[str, str, str]]
-) -> tuple[dict[int, Sequence[dict]], dict[str, list], set[int]]:
-    """Return answer values per record, the answers' columns, and records with corrections."""
+    *,
+    campaign: Campaign,
+    record_ids: np.ndarray,
+    external_ids: pa.Array,
+    statuses: pa.Array,
+    settled: pa.Array,
+) -> tuple[pa.Table, np.ndarray, AnswerValues]:
+    """Return the answers file's table, per answer its record's position, and the values.
+
+    settled: per record, its settled verdict where validated, else empty.
+    """
     submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
     at = "submitted_at"
+    schema = dict(_RESPONSES_SCHEMA)
     if connection.vendor == "postgresql":
-        # Microseconds since the epoch: Arrow takes them as they are, with no datetime
-        # object made per answer.
+        # Microseconds since the epoch: Arrow takes them as they are.
         submitted = submitted.annotate(
             submitted_us=Cast(Extract("submitted_at", "epoch") * 1_000_000, BigIntegerField())
         )
         at = "submitted_us"
-    record_ids, user_ids, origins, raw, corrections, varieties, times, durations = values_columns(
+    else:
+        schema["submitted_at"] = pa.timestamp("us", tz="UTC")
+    table = queryset_table(
         submitted.order_by("record_id", "id").values_list(
             "record_id",
             "user_id",
@@ -167,42 +230,48 @@ def _responses_load(
             at,
             "duration_ms",
         ),
-        raw_json=True,
+        schema=pa.schema(list(schema.items())),
+        json_columns=[3],
     )
-    if raw and not isinstance(raw[0], str):
-        values, raw = raw, [_dumps(value) for value in raw]
-    else:
-        values = json_decode(raw)
-    answers = {record_id: values[a:b] for record_id, (a, b) in spans_of(record_ids).items()}
-    corrected = {
-        record_id for record_id, count in zip(record_ids, corrections, strict=True) if count
-    }
+    answer_records = np.searchsorted(record_ids, table.column("record_id").to_numpy())
+    where = pa.array(answer_records)
+    values = table.column("values")
+    decoded = answer_values(values)
+    given = [value.get(VERDICT) for value in decoded.distinct]
+    verdicts = pa.array(
+        [verdict if isinstance(verdict, str) else None for verdict in given], pa.string()
+    ).take(pa.array(decoded.index))
 
+    users, user_index = np.unique(table.column("user_id").to_numpy(), return_inverse=True)
     names = _contributor_names(campaign=campaign)
-    contributor = {
-        user_id: names.get(user_id) or _pseudonym(campaign.pk, user_id) for user_id in set(user_ids)
-    }
-    records = [info[record_id] for record_id in record_ids]
-    verdicts = [answer.get(VERDICT) for answer in values]
-    verdicts = [verdict if isinstance(verdict, str) else None for verdict in verdicts]
-    columns = {
-        "record_id": [record[0] for record in records],
-        "contributor": [contributor[user_id] for user_id in user_ids],
-        "credited": [user_id in names for user_id in user_ids],
-        "origin": origins,
-        "verdict": verdicts,
-        "corrected_pieces": corrections,
-        "values": raw,
-        "annotator_variety": varieties,
-        "submitted_at": times,
-        "duration_ms": durations,
-        "record_status": [record[1] for record in records],
-        "agrees_with_consensus": [
-            given == record[2] if record[2] else None
-            for given, record in zip(verdicts, records, strict=True)
-        ],
-    }
-    return answers, columns, corrected
+    contributors = pa.array(
+        [names.get(user) or _pseudonym(campaign.pk, user) for user in users.tolist()],
+        pa.string(),
+    )
+    credited = np.array([user in names for user in users.tolist()], dtype=bool)
+    settled_of = settled.take(where)
+    agrees = pc.if_else(
+        pc.not_equal(settled_of, ""),
+        pc.fill_null(pc.equal(verdicts, settled_of), False),
+        pa.scalar(None, pa.bool_()),
+    )
+    responses = pa.table(
+        {
+            "record_id": external_ids.take(where),
+            "contributor": contributors.take(pa.array(user_index)),
+            "credited": pa.array(credited[user_index]),
+            "origin": table.column("origin"),
+            "verdict": verdicts,
+            "corrected_pieces": table.column("corrections"),
+            "values": values,
+            "annotator_variety": table.column("annotator_variety"),
+            "submitted_at": table.column("submitted_at").cast(pa.timestamp("us", tz="UTC")),
+            "duration_ms": table.column("duration_ms"),
+            "record_status": statuses.take(where),
+            "agrees_with_consensus": agrees,
+        }
+    )
+    return responses, answer_records, decoded
 
 
 def _contributor_names(*, campaign: Campaign) -> dict[int, str]:

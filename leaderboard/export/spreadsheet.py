@@ -19,6 +19,7 @@ from pyarrow import csv as pa_csv
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = r"^[=+\-@\t\r]"
+_BATCH_ROWS = 10_000
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -40,20 +41,33 @@ def table_csv_write(*, path: Path, table: pa.Table) -> None:
     """Write an Arrow table as a CSV file with a header, every text cell neutralised.
 
     Column by column in Arrow: an export writes hundreds of thousands of cells, which cell by
-    cell in Python cost more than the rest of the export's files together.
+    cell in Python cost more than the rest of the export's files together. A batch of rows
+    at a time, so that the same memory serves every batch.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe = pa.table(
-        [_column_neutralise(table.column(name)) for name in table.column_names],
-        names=[cell_neutralise(name) for name in table.column_names],
-    )
+    names = [cell_neutralise(name) for name in table.column_names]
     with path.open("wb") as out:
         # The byte-order mark makes spreadsheets read the file as UTF-8.
         out.write(codecs.BOM_UTF8)
-        pa_csv.write_csv(safe, out)
+        writer = None
+        for batch in table.to_batches(max_chunksize=_BATCH_ROWS):
+            safe = pa.record_batch(
+                [_column_neutralise(column) for column in batch.columns], names=names
+            )
+            if writer is None:
+                writer = pa_csv.CSVWriter(out, safe.schema)
+            writer.write_batch(safe)
+        if writer is None:
+            # No rows: the header alone.
+            pa_csv.write_csv(
+                pa.table([_column_neutralise(column) for column in table.columns], names=names),
+                out,
+            )
+        else:
+            writer.close()
 
 
-def _column_neutralise(column: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+def _column_neutralise(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     kind = column.type
     if (
         pa.types.is_integer(kind)
