@@ -20,8 +20,6 @@ import orjson
 # regular expression.)
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_DIGITS = b"0" * 19
-_TEXT_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
-_TEXT_LONG_DIGITS = "0" * 19
 # Dates, times and dataclasses are written as their str() (as json's default=str did), not
 # in orjson's own format.
 _WRITE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -46,11 +44,15 @@ def object_from_line(raw: bytes) -> dict | None:
 
 def value_from_text(text: str) -> object:
     """Return the value a JSON text holds, as json.loads reads it (orjson where they agree)."""
+    # Looked for in the UTF-8 bytes: str.translate looks every character up in a dict,
+    # forty times slower than bytes.translate's table. (A lone surrogate makes bytes orjson
+    # refuses, so json judges it.)
+    raw = text.encode(errors="surrogatepass")
     try:
-        value = orjson.loads(text)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return json.loads(text)
-    if _TEXT_LONG_DIGITS in text.translate(_TEXT_DIGITS_TO_ZERO):
+    if _LONG_DIGITS in raw.translate(_DIGITS_TO_ZERO):
         return json.loads(text)
     return value
 
