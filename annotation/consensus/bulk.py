@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import NamedTuple
 
@@ -21,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
@@ -41,6 +42,8 @@ from campaigns.models import Campaign, Record
 from dashboards.counters import consensus_move
 
 _BULK_BATCH = 5000
+# Above any record id: the range of "every record".
+_LAST_ID = 2**63 - 1
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _VALIDATED, _DISPUTED = Consensus.Status.VALIDATED, Consensus.Status.DISPUTED
 
@@ -85,7 +88,8 @@ _ANSWERS_SQL = f"""
     FROM {Response._meta.db_table} AS answer
     WHERE answer.campaign_id = %s AND answer.status = %s AND answer.record_id IN (
         SELECT record.id FROM {Record._meta.db_table} AS record
-        WHERE record.campaign_id = %s AND record.status = %s AND NOT EXISTS (
+        WHERE record.campaign_id = %s AND record.status = %s
+            AND record.id BETWEEN %s AND %s AND NOT EXISTS (
             SELECT FROM {Consensus._meta.db_table} AS consensus
             WHERE consensus.record_id = record.id
         )
@@ -157,21 +161,71 @@ class _Settled(NamedTuple):
     translations: dict[int, dict[str, str]]
 
 
-@transaction.atomic
 def consensus_compute_pending(*, campaign: Campaign) -> int:
     """Settle in bulk every completed record of the campaign still without consensus.
 
     Records complete one by one through submits, which settle them there and then; this
     catches up on records completed otherwise (bulk loads, data from before consensus).
     Lock order as everywhere: records (by id), contributor counters, the campaign counter.
+
+    Called outside any transaction on PostgreSQL, the records are split by id into parts
+    settled at once, each in its own transaction on its own connection: the server's work
+    (locks, the consensus rows, their key checks, the records' status) is most of the time,
+    and two cores do it side by side. Each part is whole (its consensus rows, statuses and
+    counters together); should one fail, the others stand and a next pass settles the rest.
+    Inside a caller's transaction everything is settled in it.
     """
     completed = Record.objects.filter(campaign=campaign, status=Record.Status.COMPLETED)
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            return _pending_settle_orm(campaign=campaign, completed=completed)
+    if connection.in_atomic_block:
+        return _pending_settle(campaign=campaign, ids=None)
     if not completed.exists():
         # The usual case once submits have settled every record: no locks to take.
         return 0
-    if connection.vendor != "postgresql":
-        return _pending_settle_orm(campaign=campaign, completed=completed)
-    pending = completed.exclude(Exists(Consensus.objects.filter(record_id=OuterRef("pk"))))
+    # Each end found at once by the primary key's index where records are completed (when
+    # none is, the check above has already answered).
+    span = completed.aggregate(first=Min("id"), last=Max("id"))
+    ranges = _id_ranges(span["first"], span["last"], parts=_SETTLE_PARTS)
+    if len(ranges) == 1:
+        return _pending_settle(campaign=campaign, ids=ranges[0])
+    with ThreadPoolExecutor(len(ranges), thread_name_prefix="consensus-settle") as pool:
+        settled = pool.map(
+            lambda ids: _on_own_connection(_pending_settle, campaign=campaign, ids=ids), ranges
+        )
+        return sum(settled)
+
+
+# Parts settled side by side, one per core of the reference machine; below the threshold
+# a second connection costs more than it saves.
+_SETTLE_PARTS = 2
+_PART_MINIMUM = 5000
+
+
+def _id_ranges(first: int, last: int, *, parts: int) -> list[tuple[int, int]]:
+    """Split the ids from first to last (both included) into ranges of about equal span."""
+    parts = max(1, min(parts, (last - first + 1) // _PART_MINIMUM))
+    cuts = [first + (last - first + 1) * part // parts for part in range(parts + 1)]
+    return [(cuts[part], cuts[part + 1] - 1) for part in range(parts)]
+
+
+def _on_own_connection(settle, **arguments) -> int:
+    """Run settle in this thread's own connection, closed afterwards."""
+    try:
+        return settle(**arguments)
+    finally:
+        connection.close()
+
+
+@transaction.atomic
+def _pending_settle(*, campaign: Campaign, ids: tuple[int, int] | None) -> int:
+    """Settle the pending records (those with ids in the range, if given) on PostgreSQL."""
+    pending = Record.objects.filter(campaign=campaign, status=Record.Status.COMPLETED).exclude(
+        Exists(Consensus.objects.filter(record_id=OuterRef("pk")))
+    )
+    first, last = ids if ids is not None else (0, _LAST_ID)
+    pending = pending.filter(id__range=(first, last))
     locked = pending.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True)
     # Reading every id takes every lock.
     if not list(locked):
@@ -190,6 +244,8 @@ def consensus_compute_pending(*, campaign: Campaign) -> int:
                 Response.Status.SUBMITTED,
                 campaign.pk,
                 Record.Status.COMPLETED,
+                first,
+                last,
             ],
             schema=_ANSWERS_SCHEMA,
         )
@@ -204,6 +260,11 @@ def consensus_compute_pending(*, campaign: Campaign) -> int:
         )
         settled = _settle(answers, machine_needed=False)
         _settled_store(cursor, settled=settled, answers=answers, at=timezone.now())
+        if len(connection.atomic_blocks) == 1:
+            # In its own transaction, the consensus rows' keys are checked now rather than
+            # at commit: next come the counters, whose rows every part and every submit
+            # lock, held to the end. (A caller's transaction keeps its own constraint mode.)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _counters_move(campaign=campaign, settled=settled, answers=answers)
     return len(settled.record_ids)
 

@@ -307,3 +307,47 @@ def test_consensus_compute_pending_settles_completed_records_in_bulk(arc_campaig
     assert (counter.records_validated, counter.records_disputed) == (2, 1)
     assert _agreement(arc_campaign, users[0]) == (2, 2)
     assert _agreement(arc_campaign, users[1]) == (2, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consensus_compute_pending_settles_parts_side_by_side_as_one_pass_would(
+    arc_campaign, monkeypatch
+):
+    # Outside any transaction the pending records are split by id and settled in parts, each
+    # on its own connection; the outcome per record and the counters are the single pass's.
+    from annotation.consensus import bulk
+
+    monkeypatch.setattr(bulk, "_PART_MINIMUM", 1)
+    monkeypatch.setattr(bulk, "_SETTLE_PARTS", 3)
+    users = [UserFactory() for _ in range(2)]
+    records = list(arc_campaign.records.order_by("id")[:24])
+    patterns = [("correct", "correct"), ("correct", "wrong"), ("wrong", "wrong")]
+    for number, record in enumerate(records):
+        for user, verdict in zip(users, patterns[number % 3], strict=True):
+            values = {"verdict": verdict}
+            if verdict == "wrong":
+                values["question_corrected"] = "Otra pregunta"
+            Response.objects.create(
+                record=record, campaign=arc_campaign, user=user, values=values, status="submitted"
+            )
+    Record.objects.filter(pk__in=[record.pk for record in records]).update(
+        submitted_count=2, status="completed"
+    )
+    assert len(bulk._id_ranges(records[0].pk, records[-1].pk, parts=3)) == 3
+
+    assert consensus_compute_pending(campaign=arc_campaign) == 24
+    assert consensus_compute_pending(campaign=arc_campaign) == 0
+    expected = {0: "validated", 1: "disputed", 2: "validated"}
+    statuses = dict(
+        Record.objects.filter(pk__in=[r.pk for r in records]).values_list("id", "status")
+    )
+    assert [statuses[record.pk] for record in records] == [
+        expected[number % 3] for number in range(24)
+    ]
+    assert Consensus.objects.filter(record__in=records).count() == 24
+    fixed = Consensus.objects.get(record=records[2])
+    assert fixed.pieces["question"] == "Otra pregunta"
+    counter = _counter(arc_campaign)
+    assert (counter.records_validated, counter.records_disputed) == (16, 8)
+    assert _agreement(arc_campaign, users[0]) == (16, 16)
+    assert _agreement(arc_campaign, users[1]) == (16, 16)
