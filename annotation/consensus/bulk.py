@@ -123,11 +123,12 @@ _SETTLED_INSERT = f"""
         coalesce(settled.pieces, {_machine_sql("record.fields")}),
         settled.agreement, settled.status, settled.reason, false, %s, ''
     FROM somos_settled AS settled JOIN {Record._meta.db_table} AS record
-        ON record.id = settled.record_id
+        ON record.id = settled.record_id AND record.id BETWEEN %s AND %s
 """  # noqa: S608
 _SETTLED_STATUS = f"""
     UPDATE {Record._meta.db_table} AS record SET status = settled.status, updated_at = %s
-    FROM somos_settled AS settled WHERE record.id = settled.record_id
+    FROM somos_settled AS settled
+    WHERE record.id = settled.record_id AND record.id BETWEEN %s AND %s
 """  # noqa: S608
 
 
@@ -443,8 +444,12 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
     pa_csv.write_csv(table, text, write_options=pa_csv.WriteOptions(include_header=False))
     with cursor.cursor.copy("COPY somos_settled FROM STDIN WITH (FORMAT csv)") as copy:
         copy.write(text.getbuffer())
-    cursor.execute(_SETTLED_INSERT, [RULE, RULE_VERSION, at])
-    cursor.execute(_SETTLED_STATUS, [at])
+    # The settled records' span lets the planner read only those records, by their key,
+    # rather than the campaign's whole table (larger than PostgreSQL's buffers at 100k
+    # records) once per statement and part.
+    span = [int(settled.record_ids[0]), int(settled.record_ids[-1])]
+    cursor.execute(_SETTLED_INSERT, [RULE, RULE_VERSION, at, *span])
+    cursor.execute(_SETTLED_STATUS, [at, *span])
     # Dropped now, not only at commit: a caller's transaction may settle again.
     cursor.execute("DROP TABLE somos_settled")
 
