@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +62,8 @@ def export_load(*, campaign: Campaign, layout: Layout, include: str) -> Loaded:
     """Read the records, their final text and every answer, in a few flat queries.
 
     One transaction, so records and answers come from the same moment; on PostgreSQL with
-    room to sort and join in memory.
+    room to sort and join in memory, and the answers read beside the records on a second
+    connection that shares the transaction's snapshot (_answers_read_beside).
 
     The final text comes back piece by piece as plain text columns, not as JSON to decode.
     Machine translations are read only where needed: records not validated (written with
@@ -69,9 +71,54 @@ def export_load(*, campaign: Campaign, layout: Layout, include: str) -> Loaded:
     with a correction. Elsewhere a validated record's final text is its translation, and
     that is what agreement compares its answers with.
     """
+    answers_reader = None
     if connection.vendor == "postgresql":
+        answers_reader = _answers_read_beside(campaign=campaign)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '64MB'")
+    try:
+        return _load(campaign=campaign, layout=layout, include=include, answers=answers_reader)
+    finally:
+        if answers_reader is not None:
+            answers_reader.cancel()
+
+
+def _answers_read_beside(*, campaign: Campaign) -> Future | None:
+    """Start reading the answers on a second connection, on this transaction's snapshot.
+
+    Only where the export's read is its own transaction: it becomes REPEATABLE READ and
+    exports its snapshot, which the second connection takes, so both reads see the same
+    moment while the server reads records and answers on two cores. Inside a caller's
+    transaction (None) the answers are read after the records, on the one connection.
+    """
+    if len(connection.atomic_blocks) != 1:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-answers-read")
+    try:
+        return reader.submit(_answers_read_on, snapshot=snapshot, campaign=campaign)
+    finally:
+        # The thread ends with its read; nothing else is given to it.
+        reader.shutdown(wait=False)
+
+
+def _answers_read_on(*, snapshot: str, campaign: Campaign) -> pa.Table:
+    """Read the answers in a transaction of this thread's own on the snapshot given."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            return _answers_read(campaign=campaign)
+    finally:
+        connection.close()
+
+
+def _load(*, campaign: Campaign, layout: Layout, include: str, answers: Future | None) -> Loaded:
+    """Read as export_load says, the answers from `answers` where they are read beside."""
     names = preset_get(campaign.preset).pieces_for(campaign.field_mapping or None)
     records = (
         Record.objects.filter(campaign=campaign)
@@ -104,6 +151,7 @@ def export_load(*, campaign: Campaign, layout: Layout, include: str) -> Loaded:
     pieces = {name: table.column(f"piece_{index}") for index, name in enumerate(names)}
     responses, answer_records, values = _responses_load(
         campaign=campaign,
+        table=answers.result() if answers is not None else _answers_read(campaign=campaign),
         record_ids=record_ids,
         external_ids=table.column("external_id"),
         statuses=statuses,
@@ -196,18 +244,8 @@ _RESPONSES_SCHEMA = {
 }
 
 
-def _responses_load(
-    *,
-    campaign: Campaign,
-    record_ids: np.ndarray,
-    external_ids: pa.Array,
-    statuses: pa.Array,
-    settled: pa.Array,
-) -> tuple[pa.Table, np.ndarray, AnswerValues]:
-    """Return the answers file's table, per answer its record's position, and the values.
-
-    settled: per record, its settled verdict where validated, else empty.
-    """
+def _answers_read(*, campaign: Campaign) -> pa.Table:
+    """Return the campaign's submitted answers as read, by record then age."""
     submitted = Response.objects.filter(campaign=campaign, status=Response.Status.SUBMITTED)
     at = "submitted_at"
     schema = dict(_RESPONSES_SCHEMA)
@@ -219,7 +257,7 @@ def _responses_load(
         at = "submitted_us"
     else:
         schema["submitted_at"] = pa.timestamp("us", tz="UTC")
-    table = queryset_table(
+    return queryset_table(
         submitted.order_by("record_id", "id").values_list(
             "record_id",
             "user_id",
@@ -233,6 +271,22 @@ def _responses_load(
         schema=pa.schema(list(schema.items())),
         json_columns=[3],
     )
+
+
+def _responses_load(
+    *,
+    campaign: Campaign,
+    table: pa.Table,
+    record_ids: np.ndarray,
+    external_ids: pa.Array,
+    statuses: pa.Array,
+    settled: pa.Array,
+) -> tuple[pa.Table, np.ndarray, AnswerValues]:
+    """Return the answers file's table, per answer its record's position, and the values.
+
+    table: the answers as _answers_read gives them; settled: per record, its settled
+    verdict where validated, else empty.
+    """
     answer_records = np.searchsorted(record_ids, table.column("record_id").to_numpy())
     where = pa.array(answer_records)
     values = table.column("values")

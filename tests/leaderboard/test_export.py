@@ -457,3 +457,41 @@ def test_export_of_a_catalan_campaign_names_its_language_and_task(tmp_path):
 )
 def test_task_name_follows_the_target_language(harness, language, slug, task):
     assert task_name(harness=harness, language=language, slug=slug) == task
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_on_its_own_reads_the_answers_beside_the_records_to_the_same_files(
+    arc_campaign, people, tmp_path
+):
+    # Run on its own, the export reads the answers on a second connection that shares its
+    # snapshot; inside a caller's transaction, after the records on the one connection.
+    import pyarrow.parquet as pq
+    from django.db import transaction
+
+    credited, private, plain, _ = people
+    records = list(arc_campaign.records.order_by("id"))
+    for record in records[:10]:
+        response_submit(record=record, user=credited, values={"verdict": "correct"})
+        response_submit(record=record, user=private, values={"verdict": "correct"})
+    response_submit(
+        record=records[10],
+        user=plain,
+        values={"verdict": "minor_fixes", "question_corrected": QUESTION_FIX},
+    )
+
+    beside = campaign_export(campaign=arc_campaign, folder=tmp_path / "beside", include="pending")
+    with transaction.atomic():
+        after = campaign_export(campaign=arc_campaign, folder=tmp_path / "after", include="pending")
+
+    assert (beside.counts.responses, beside.counts.validated) == (21, 10)
+    assert beside.counts == after.counts
+    assert beside.splits == after.splits
+    for split in beside.splits:
+        path = f"data/{split}.jsonl"
+        assert (tmp_path / "beside" / path).read_text() == (tmp_path / "after" / path).read_text()
+    answers = [
+        pq.read_table(tmp_path / name / "responses" / "train.parquet").to_pylist()
+        for name in ("beside", "after")
+    ]
+    assert len(answers[0]) == 21
+    assert answers[0] == answers[1]
