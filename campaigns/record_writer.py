@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import gc
 import json
+import struct
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.importers.json_codec import json_text
+from campaigns.importers.json_codec import json_bytes, json_text
 from campaigns.importers.records import Piece, RecordDraft
 from campaigns.models import Campaign, Record
 from campaigns.triage.checks import Triage
@@ -23,15 +25,16 @@ from campaigns.triage.pipeline import batches_triaged
 
 BATCH_SIZE = 2000
 _RECORD_TABLE = Record._meta.db_table
-_COPY_COLUMNS = (
-    "campaign_id, external_id, fields, source_row, metadata, suspicion, triage_flags, status,"
-    " submitted_count, created_at, updated_at"
-)
+# The columns an import sets, in the order of the binary COPY's fields: the ones every row
+# of an import shares first, so that they go as one prefix of bytes.
+_SHARED_COLUMNS = "campaign_id, status, submitted_count, created_at, updated_at"
+_OWN_COLUMNS = "external_id, fields, source_row, metadata, suspicion, triage_flags"
+_COPY_COLUMNS = f"{_SHARED_COLUMNS}, {_OWN_COLUMNS}"
 # Table and column names are constants of this module, never input.
 _UPSERT_IMPORT_ROWS = (
     f"INSERT INTO {_RECORD_TABLE} ({_COPY_COLUMNS})"  # noqa: S608
-    " SELECT %s, external_id, fields, source_row, metadata, suspicion, triage_flags, %s, 0,"
-    " now(), now() FROM somos_import_rows"
+    " SELECT %s, %s, 0, now(), now(), external_id, fields, source_row, metadata, suspicion,"
+    " triage_flags FROM somos_import_rows"
     " ON CONFLICT (campaign_id, external_id) DO UPDATE SET fields = EXCLUDED.fields,"
     " source_row = EXCLUDED.source_row, metadata = EXCLUDED.metadata,"
     " suspicion = EXCLUDED.suspicion, triage_flags = EXCLUDED.triage_flags,"
@@ -44,6 +47,15 @@ _SETTLED_RETEXTED = (
     " ON r.external_id = i.external_id"
     " WHERE r.campaign_id = %s AND r.status <> %s AND r.fields <> i.fields"
 )
+# PostgreSQL's binary COPY: a signature, then per row its field count and each field as a
+# length and bytes (jsonb's bytes start with a format version), then a trailer.
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_TRAILER = b"\xff\xff"
+_POSTGRES_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_pack_length = struct.Struct("!i").pack
+_pack_own_count = struct.Struct("!h").pack
+_pack_score = struct.Struct("!id").pack
+_NO_FLAGS = _pack_length(3) + b"\x01[]"
 
 
 class Written(NamedTuple):
@@ -106,61 +118,86 @@ def _draft_pieces(draft: RecordDraft) -> list[Piece]:
 
 
 def _draft_columns(draft: RecordDraft, triage: Triage) -> tuple[str, str, str, str, float, str]:
+    """The values an import writes for a draft, as text (for reading; writes go in binary)."""
     return (
         draft.external_id,
         json_text(_pieces(draft)),
         json_text(draft.source_row),
         json_text(draft.metadata),
         triage.score,
-        # Most records have no flag: skip the encoder for them.
-        json_text([flag.as_json() for flag in triage.flags]) if triage.flags else "[]",
+        json_text([flag.as_json() for flag in triage.flags]),
     )
 
 
-def _copy_text(value: str) -> str:
-    """Escape a value for COPY's text format: backslash, tab, newline and carriage return."""
-    if "\\" in value:
-        value = value.replace("\\", "\\\\")
-    if "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
+def _binary_rows(batch: list[tuple[RecordDraft, Triage]], shared: bytes) -> bytes:
+    """A batch as rows of binary COPY, each starting with the `shared` fields' bytes.
 
-
-def _copy_json(value: str) -> str:
-    """Escape JSON text for COPY's text format: JSON writes no raw tab or line break."""
-    return value.replace("\\", "\\\\") if "\\" in value else value
-
-
-def _copy_lines(batch: list[tuple[RecordDraft, Triage]], before: str, after: str) -> str:
-    """A batch as lines of COPY text: each draft's columns between `before` and `after`.
-
-    Written here rather than by psycopg's write_row, which escapes value by value: the JSON
-    columns can hold no tab or line break (JSON escapes them), so only their backslashes
-    are doubled, a few whole-string replacements per record.
+    Binary rather than text: nothing to escape on this side, nothing to unescape and no
+    timestamps to parse on the server's (a sixth of its time in the text format).
     """
-    return "".join(
-        [
-            f"{before}{_copy_text(external_id)}\t{_copy_json(fields)}\t{_copy_json(source_row)}"
-            f"\t{_copy_json(metadata)}\t{score!r}\t{_copy_json(flags)}{after}\n"
-            for external_id, fields, source_row, metadata, score, flags in (
-                _draft_columns(draft, triage) for draft, triage in batch
-            )
-        ]
+    length = _pack_length
+    rows: list[bytes] = []
+    for draft, triage in batch:
+        external_id = draft.external_id.encode()
+        fields = json_bytes(_pieces(draft))
+        source_row = json_bytes(draft.source_row)
+        metadata = json_bytes(draft.metadata)
+        rows += (
+            shared,
+            length(len(external_id)),
+            external_id,
+            length(len(fields) + 1),
+            b"\x01",
+            fields,
+            length(len(source_row)),
+            source_row,
+            length(len(metadata) + 1),
+            b"\x01",
+            metadata,
+            _pack_score(8, triage.score),
+            _flags_field(triage),
+        )
+    return b"".join(rows)
+
+
+def _flags_field(triage: Triage) -> bytes:
+    # Most records have no flag: skip the encoder for them.
+    if not triage.flags:
+        return _NO_FLAGS
+    flags = json_bytes([flag.as_json() for flag in triage.flags])
+    return _pack_length(len(flags) + 1) + b"\x01" + flags
+
+
+def _shared_fields(campaign: Campaign) -> bytes:
+    """The binary COPY fields every record of this import shares, after the field count."""
+    now = timezone.now()
+    micros = (now - _POSTGRES_EPOCH) // timedelta(microseconds=1)
+    status = Record.Status.PENDING.value.encode()
+    return b"".join(
+        (
+            _pack_own_count(11),
+            struct.pack("!iq", 8, campaign.pk),
+            _pack_length(len(status)),
+            status,
+            struct.pack("!ii", 4, 0),
+            struct.pack("!iq", 8, micros) * 2,
+        )
     )
 
 
 def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
     # A campaign's first import cannot collide with existing rows: COPY straight into the table.
-    now = timezone.now().isoformat()
-    before = f"{campaign.pk}\t"
-    after = f"\t{Record.Status.PENDING}\t0\t{now}\t{now}"
+    shared = _shared_fields(campaign)
     written = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(f"COPY {_RECORD_TABLE} ({_COPY_COLUMNS}) FROM STDIN") as copy:
+        statement = f"COPY {_RECORD_TABLE} ({_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+        with raw.copy(statement) as copy:
+            copy.write(_BINARY_SIGNATURE)
             for batch in _triaged_batches(campaign=campaign, drafts=drafts):
-                copy.write(_copy_lines(batch, before, after))
+                copy.write(_binary_rows(batch, shared))
                 written += len(batch)
+            copy.write(_BINARY_TRAILER)
     return written
 
 
@@ -169,14 +206,18 @@ def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Wr
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE somos_import_rows (external_id text, fields jsonb,"
-            " source_row jsonb, metadata jsonb, suspicion float8, triage_flags jsonb)"
+            " source_row json, metadata jsonb, suspicion float8, triage_flags jsonb)"
             " ON COMMIT DROP"
         )
         written = 0
-        with cursor.cursor.copy("COPY somos_import_rows FROM STDIN") as copy:
+        statement = f"COPY somos_import_rows ({_OWN_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+        with cursor.cursor.copy(statement) as copy:
+            copy.write(_BINARY_SIGNATURE)
+            shared = _pack_own_count(6)
             for batch in _triaged_batches(campaign=campaign, drafts=drafts):
-                copy.write(_copy_lines(batch, "", ""))
+                copy.write(_binary_rows(batch, shared))
                 written += len(batch)
+            copy.write(_BINARY_TRAILER)
         cursor.execute(_SETTLED_RETEXTED, [campaign.pk, Record.Status.PENDING])
         retexted = [row[0] for row in cursor.fetchall()]
         cursor.execute(_UPSERT_IMPORT_ROWS, [campaign.pk, Record.Status.PENDING])

@@ -59,9 +59,14 @@ def value_from_text(text: str) -> object:
 
 def json_text(value: object) -> str:
     """Write a value as compact JSON text (non-ASCII kept as is; unknown types as str())."""
+    return json_bytes(value).decode("utf-8", "surrogatepass")
+
+
+def json_bytes(value: object) -> bytes:
+    """Write a value as compact JSON in UTF-8, as json_text writes it."""
     try:
-        return orjson.dumps(value, default=str, option=_WRITE_OPTIONS).decode()
+        return orjson.dumps(value, default=str, option=_WRITE_OPTIONS)
     except (orjson.JSONEncodeError, TypeError):
         # Keys that are not text, integers past 64 bits, half surrogate pairs: json writes
         # them (PostgreSQL may still refuse the last, with the import's usual message).
-        return _json_text(value)
+        return _json_text(value).encode("utf-8", "surrogatepass")
