@@ -63,6 +63,26 @@ DAY_MS = 86_400_000
 
 def _daily_figure(campaign: Campaign) -> go.Figure:
     series = daily_series(campaign=campaign)
+    if not series:
+        # Empty axes would show Plotly's default dates (the year 2000): say why instead.
+        figure = go.Figure()
+        figure.update_layout(
+            **_layout(_("Answers per day")),
+            xaxis={"visible": False},
+            yaxis={"visible": False},
+            annotations=[
+                {
+                    "text": _("No answers yet: the chart starts with the first one."),
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "font": {"size": 14, "color": "#4b5563"},
+                }
+            ],
+        )
+        return figure
     days = [day.isoformat() for day, _count in series]
     counts = [count for _day, count in series]
     figure = go.Figure()

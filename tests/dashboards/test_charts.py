@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from annotation.services import response_submit
 from dashboards.dash_apps import DAY_MS, campaign_figures
@@ -18,6 +18,16 @@ pytestmark = pytest.mark.django_db
 def _daily(campaign):
     daily, _map = campaign_figures(campaign.slug, None)
     return daily
+
+
+def test_daily_chart_without_answers_says_so_instead_of_empty_axes(arc_campaign):
+    with translation.override("es"):
+        daily = _daily(arc_campaign)
+    assert not daily.data
+    assert daily.layout.xaxis.visible is False and daily.layout.yaxis.visible is False
+    assert daily.layout.annotations[0].text == (
+        "Aún no hay respuestas: el gráfico empieza con la primera."
+    )
 
 
 def test_daily_chart_with_one_day_has_a_day_wide_bar_and_day_ticks(arc_campaign):
