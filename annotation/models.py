@@ -153,8 +153,15 @@ class Consensus(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     reason = models.CharField(_("reason"), max_length=40, blank=True)
     reviewed = models.BooleanField(_("decided by a reviewer"), default=False)
+    # Indexed only where a reviewer decided (see Meta): most consensus is the rule's, and
+    # a bulk settle would otherwise add one empty entry per record.
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("decided at"))
     note = models.TextField(_("reviewer's note"), blank=True)
@@ -162,6 +169,13 @@ class Consensus(models.Model):
     class Meta:
         # The table keeps the name it had when consensus lived in campaigns.
         db_table = "campaigns_consensus"
+        indexes = [
+            models.Index(
+                fields=["decided_by"],
+                condition=models.Q(decided_by__isnull=False),
+                name="consensus_decided_by_idx",
+            )
+        ]
         verbose_name = _("consensus")
         verbose_name_plural = _("consensus results")
 
