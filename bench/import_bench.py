@@ -31,10 +31,6 @@ DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench"
 SLUG = "bench-import"
 SCRATCH_TABLE = "bench_raw_copy"
 LINES_TABLE = "bench_lines_copy"
-COLUMNS = (
-    "campaign_id, external_id, fields, source_row, metadata, suspicion, triage_flags, status,"
-    " submitted_count, created_at, updated_at"
-)
 SUBJECTS = (
     "abstract_algebra",
     "anatomy",
@@ -163,26 +159,21 @@ def import_run(*, english: Path, spanish: Path) -> tuple[float, float]:
     return seconds, peak_mb
 
 
-def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[tuple]:
-    """Build the tuples the importer writes, with its own reader and JSON encoder."""
-    from django.utils import timezone
-
+def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[bytes]:
+    """Build the binary COPY rows the importer writes, with its own reader, checks and encoder."""
+    from campaigns import record_writer
     from campaigns.importers.presets import preset_get
     from campaigns.importers.sources import Source
+    from campaigns.models import Campaign
 
-    # The writer's private encoder, so both COPYs carry byte-identical column values (the
-    # triage checks run here too, before the timed COPY: they are the importer's work).
-    from campaigns.record_writer import _draft_columns
-    from campaigns.triage.checks import records_triage
-
-    now = timezone.now()
-    drafts = list(
-        preset_get("okapi_mmlu").read(source=Source(english), translation=Source(spanish))
-    )
-    triages = records_triage(draft.pieces for draft in drafts)
+    # The writer's private encoder, so both COPYs carry byte-identical rows (the triage checks
+    # run here too, before the timed COPY: they are the importer's work).
+    campaign = Campaign.objects.get(pk=campaign_id)
+    columns = preset_get("okapi_mmlu").read_columns(Source(english), Source(spanish))
+    shared = record_writer._shared_fields(campaign)
     return [
-        (campaign_id, *_draft_columns(draft, triage), "pending", 0, now, now)
-        for draft, triage in zip(drafts, triages, strict=True)
+        record_writer._binary_rows(batch, shared)
+        for batch in record_writer._column_batches(campaign, columns)
     ]
 
 
@@ -214,29 +205,39 @@ def lines_copy(*, dsn: str, english: Path, spanish: Path) -> float:
     return seconds
 
 
-def raw_copy(*, dsn: str, rows: list[tuple]) -> float:
-    """COPY rows into a fresh table like campaigns_record; return the seconds taken."""
+def raw_copy(*, dsn: str, rows: list[bytes]) -> tuple[float, int]:
+    """COPY the importer's binary rows into a table like campaigns_record: seconds, rows."""
+    from campaigns import record_writer
+
     with psycopg.connect(dsn) as conn:
         conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
-        # Same columns, defaults, indexes (unique and assignment) and foreign key.
+        # Same columns, defaults, indexes (unique and assignment), storage parameters
+        # (fillfactor, toast_tuple_target) and foreign key.
         conn.execute(f"CREATE TABLE {SCRATCH_TABLE} (LIKE campaigns_record INCLUDING ALL)")
+        options = conn.execute(
+            "SELECT array_to_string(reloptions, ', ') FROM pg_class"
+            " WHERE oid = 'campaigns_record'::regclass"
+        ).fetchone()
+        if options and options[0]:
+            conn.execute(f"ALTER TABLE {SCRATCH_TABLE} SET ({options[0]})")
         conn.execute(
             f"ALTER TABLE {SCRATCH_TABLE} ADD FOREIGN KEY (campaign_id)"
             " REFERENCES campaigns_campaign (id) DEFERRABLE INITIALLY DEFERRED"
         )
         conn.commit()
         started = time.perf_counter()
-        with (
-            conn.cursor() as cursor,
-            cursor.copy(f"COPY {SCRATCH_TABLE} ({COLUMNS}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = (
+            f"COPY {SCRATCH_TABLE} ({record_writer._COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+        )
+        with conn.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(record_writer._BINARY_SIGNATURE)
+            for chunk in rows:
+                copy.write(chunk)
+            copy.write(record_writer._BINARY_TRAILER)
         conn.commit()
         seconds = time.perf_counter() - started
         count = conn.execute(f"SELECT count(*) FROM {SCRATCH_TABLE}").fetchone()
-    assert count is not None and count[0] == len(rows), count
-    return seconds
+    return seconds, count[0] if count else 0
 
 
 def main() -> None:
@@ -284,8 +285,12 @@ def main() -> None:
 
             say("building the importer's column values for a COPY into a records-shaped table")
             rows = raw_rows(english=english, spanish=spanish, campaign_id=campaign.pk)
-            shaped_seconds = raw_copy(dsn=args.dsn, rows=rows)
+            shaped_seconds, shaped_count = raw_copy(dsn=args.dsn, rows=rows)
             del rows
+            if shaped_count != args.rows:
+                raise SystemExit(
+                    f"expected {args.rows} rows in {SCRATCH_TABLE}, found {shaped_count}"
+                )
             say(
                 f"COPY of the importer's rows into {SCRATCH_TABLE} (indexed like"
                 f" campaigns_record): {shaped_seconds:.2f} s,"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import struct
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -14,15 +15,17 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import NamedTuple
 
-from django.db import connection
+import orjson
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from campaigns.importers.json_codec import json_bytes, json_text
-from campaigns.importers.records import Piece, RecordDraft
+from campaigns.importers.records import ColumnsDeclined, RecordColumns, RecordDraft
 from campaigns.models import Campaign, Record
 from campaigns.triage.checks import Triage
 from campaigns.triage.pipeline import batches_triaged
 
+logger = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 _RECORD_TABLE = Record._meta.db_table
 # The columns an import sets, in the order of the binary COPY's fields: the ones every row
@@ -56,6 +59,8 @@ _pack_length = struct.Struct("!i").pack
 _pack_own_count = struct.Struct("!h").pack
 _pack_score = struct.Struct("!id").pack
 _NO_FLAGS = _pack_length(3) + b"\x01[]"
+# A record as the COPY takes it: external id, pieces, original row(s) and metadata in UTF-8.
+_Encoded = tuple[bytes, bytes, bytes, bytes, Triage]
 
 
 class Written(NamedTuple):
@@ -65,15 +70,34 @@ class Written(NamedTuple):
 
 
 def records_write(
-    *, campaign: Campaign, drafts: Iterable[RecordDraft], first_import: bool
+    *,
+    campaign: Campaign,
+    drafts: Iterable[RecordDraft],
+    first_import: bool,
+    columns: Iterable[RecordColumns] | None = None,
 ) -> Written:
-    """Write every draft into the campaign, updating records whose external id exists."""
+    """Write every record into the campaign, updating records whose external id exists.
+
+    `columns`, where given, are the same records read in columns: tried first on
+    PostgreSQL; if their reader declines (or the database refuses what it wrote), what it
+    wrote is rolled back and the drafts are written instead.
+    """
     with _collector_paused():
-        if connection.vendor == "postgresql":
-            if first_import:
-                return Written(_copy_into_records(campaign=campaign, drafts=drafts), [])
-            return _copy_and_upsert(campaign=campaign, drafts=drafts)
-        return _bulk_upsert(campaign=campaign, drafts=drafts)
+        if connection.vendor != "postgresql":
+            return _bulk_upsert(campaign=campaign, drafts=drafts)
+        if columns is not None:
+            try:
+                with transaction.atomic():
+                    return _copy(campaign, _column_batches(campaign, columns), first_import)
+            except (ColumnsDeclined, DatabaseError) as declined:
+                logger.info("reading %s row by row: %s", campaign.slug, declined)
+        return _copy(campaign, _draft_batches(campaign, drafts), first_import)
+
+
+def _copy(campaign: Campaign, batches: Iterator[list[_Encoded]], first_import: bool) -> Written:
+    if first_import:
+        return Written(_copy_into_records(campaign=campaign, batches=batches), [])
+    return _copy_and_upsert(campaign=campaign, batches=batches)
 
 
 @contextmanager
@@ -100,48 +124,99 @@ def _pieces(draft: RecordDraft) -> list[dict[str, str]]:
     ]
 
 
-def _triaged_batches(
+def _triaged_drafts(
     *, campaign: Campaign, drafts: Iterable[RecordDraft]
 ) -> Iterator[list[tuple[RecordDraft, Triage]]]:
     """The drafts a batch at a time, each with its triage (long imports: beside the writing)."""
     for batch, triages in batches_triaged(
         _batches(drafts),
-        _draft_pieces,
+        _draft_piece_rows,
         source_language=campaign.source_language,
         target_language=campaign.target_language,
     ):
         yield list(zip(batch, triages, strict=True))
 
 
-def _draft_pieces(draft: RecordDraft) -> list[Piece]:
-    return draft.pieces
+def _draft_piece_rows(batch: list[RecordDraft]) -> list[list[tuple[str, str, str]]]:
+    return [[(p.name, p.source, p.translation) for p in draft.pieces] for draft in batch]
 
 
-def _draft_columns(draft: RecordDraft, triage: Triage) -> tuple[str, str, str, str, float, str]:
-    """The values an import writes for a draft, as text (for reading; writes go in binary)."""
-    return (
-        draft.external_id,
-        json_text(_pieces(draft)),
-        json_text(draft.source_row),
-        json_text(draft.metadata),
-        triage.score,
-        json_text([flag.as_json() for flag in triage.flags]),
-    )
+def _draft_batches(campaign: Campaign, drafts: Iterable[RecordDraft]) -> Iterator[list[_Encoded]]:
+    for batch in _triaged_drafts(campaign=campaign, drafts=drafts):
+        yield [
+            (
+                draft.external_id.encode(),
+                json_bytes(_pieces(draft)),
+                json_bytes(draft.source_row),
+                json_bytes(draft.metadata),
+                triage,
+            )
+            for draft, triage in batch
+        ]
 
 
-def _binary_rows(batch: list[tuple[RecordDraft, Triage]], shared: bytes) -> bytes:
-    """A batch as rows of binary COPY, each starting with the `shared` fields' bytes.
+def _column_batches(
+    campaign: Campaign, columns: Iterable[RecordColumns]
+) -> Iterator[list[_Encoded]]:
+    for batch, triages in batches_triaged(
+        columns,
+        RecordColumns.piece_rows,
+        source_language=campaign.source_language,
+        target_language=campaign.target_language,
+    ):
+        yield list(
+            zip(
+                [external_id.encode() for external_id in batch.external_ids],
+                _fields_json(batch),
+                batch.source_rows,
+                batch.metadata,
+                triages,
+                strict=True,
+            )
+        )
+
+
+def _fields_json(batch: RecordColumns) -> list[bytes]:
+    """Each record's pieces as JSON, byte for byte what json_bytes makes of a draft's.
+
+    Every text of a column is escaped by one orjson call on the whole column; each record's
+    JSON is then a template filled with its escaped texts.
+    """
+    templates = [
+        b"["
+        + b",".join(
+            b'{"name":%s,"source":"%%s","translation":"%%s"}' % json_bytes(name)
+            for name in batch.piece_names[:count]
+        )
+        + b"]"
+        for count in range(len(batch.piece_names) + 1)
+    ]
+    escaped = []
+    for sources, translations in zip(batch.sources, batch.translations, strict=True):
+        escaped += (_escaped_texts(sources), _escaped_texts(translations))
+    return [
+        templates[count] % texts[: 2 * count]
+        for count, texts in zip(batch.piece_counts, zip(*escaped, strict=True), strict=True)
+    ]
+
+
+def _escaped_texts(texts: list[str | None]) -> list[bytes]:
+    """Each text as it stands between the quotes of its JSON string (None as empty)."""
+    array = orjson.dumps([text or "" for text in texts])
+    # Between two texts orjson writes `","`, which no escaped text holds: inside a JSON
+    # string a quote is always escaped, and `","` would need an unescaped one after a comma.
+    return array[2:-2].split(b'","')
+
+
+def _binary_rows(records: list[_Encoded], shared: bytes) -> bytes:
+    """Records as rows of binary COPY, each starting with the `shared` fields' bytes.
 
     Binary rather than text: nothing to escape on this side, nothing to unescape and no
     timestamps to parse on the server's (a sixth of its time in the text format).
     """
     length = _pack_length
     rows: list[bytes] = []
-    for draft, triage in batch:
-        external_id = draft.external_id.encode()
-        fields = json_bytes(_pieces(draft))
-        source_row = json_bytes(draft.source_row)
-        metadata = json_bytes(draft.metadata)
+    for external_id, fields, source_row, metadata, triage in records:
         rows += (
             shared,
             length(len(external_id)),
@@ -185,7 +260,7 @@ def _shared_fields(campaign: Campaign) -> bytes:
     )
 
 
-def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> int:
+def _copy_into_records(*, campaign: Campaign, batches: Iterator[list[_Encoded]]) -> int:
     # A campaign's first import cannot collide with existing rows: COPY straight into the table.
     shared = _shared_fields(campaign)
     written = 0
@@ -194,14 +269,14 @@ def _copy_into_records(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> 
         statement = f"COPY {_RECORD_TABLE} ({_COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
         with raw.copy(statement) as copy:
             copy.write(_BINARY_SIGNATURE)
-            for batch in _triaged_batches(campaign=campaign, drafts=drafts):
+            for batch in batches:
                 copy.write(_binary_rows(batch, shared))
                 written += len(batch)
             copy.write(_BINARY_TRAILER)
     return written
 
 
-def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Written:
+def _copy_and_upsert(*, campaign: Campaign, batches: Iterator[list[_Encoded]]) -> Written:
     # Re-imports update pieces and rows but keep status, counts and every response.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -214,7 +289,7 @@ def _copy_and_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Wr
         with cursor.cursor.copy(statement) as copy:
             copy.write(_BINARY_SIGNATURE)
             shared = _pack_own_count(6)
-            for batch in _triaged_batches(campaign=campaign, drafts=drafts):
+            for batch in batches:
                 copy.write(_binary_rows(batch, shared))
                 written += len(batch)
             copy.write(_BINARY_TRAILER)
@@ -236,7 +311,7 @@ def _batches(drafts: Iterable[RecordDraft]) -> Iterator[list[RecordDraft]]:
 def _bulk_upsert(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> Written:
     written = 0
     retexted: list[int] = []
-    for pairs in _triaged_batches(campaign=campaign, drafts=drafts):
+    for pairs in _triaged_drafts(campaign=campaign, drafts=drafts):
         batch = [draft for draft, _triage in pairs]
         settled = (
             Record.objects.filter(campaign=campaign, external_id__in=[d.external_id for d in batch])

@@ -13,7 +13,13 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from campaigns.importers.presets import preset_get
-from campaigns.importers.records import ImportRejected, Piece, Problem, RecordDraft
+from campaigns.importers.records import (
+    ImportRejected,
+    Piece,
+    Problem,
+    RecordColumns,
+    RecordDraft,
+)
 from campaigns.importers.sources import Source, source_rows_estimate
 from campaigns.models import CAMPAIGN_SETTINGS, Campaign, ImportRun, Question, Record
 from campaigns.progress import Progress, WorkCancelled, progress_counted
@@ -143,13 +149,19 @@ def records_import(
         source_name=", ".join(s.name for s in (source, translation) if s is not None),
         created_by=user,
     )
-    drafts = preset_get(campaign.preset).read(
-        source=source, translation=translation, mapping=campaign.field_mapping or None
-    )
+    preset = preset_get(campaign.preset)
+    mapping = campaign.field_mapping or None
+    # Nothing is read until the writer asks: the columns first where the preset has them,
+    # the drafts if it has not or its column reader declines the source.
+    drafts = preset.read(source=source, translation=translation, mapping=mapping)
+    columns = preset.read_columns(source=source, translation=translation, mapping=mapping)
     if progress is not None:
-        drafts = progress_counted(drafts, progress, total=source_rows_estimate(source))
+        total = source_rows_estimate(source)
+        drafts = progress_counted(drafts, progress, total=total)
+        if columns is not None:
+            columns = _batches_counted(columns, progress, total=total)
     try:
-        created, updated = _records_store(campaign=campaign, drafts=drafts)
+        created, updated = _records_store(campaign=campaign, drafts=drafts, columns=columns)
     except ImportRejected as rejection:
         _run_failed(run, str(rejection).splitlines())
         raise
@@ -194,13 +206,32 @@ def message_storable(message: str) -> str:
     return message.replace("\x00", "\\0").encode("utf-8", "replace").decode("utf-8")
 
 
+def _batches_counted(
+    batches: Iterable[RecordColumns], progress: Progress, *, total: int | None
+) -> Iterator[RecordColumns]:
+    """Yield batches of records, reporting how many records went by after each."""
+    done = 0
+    progress(0, total)
+    for batch in batches:
+        yield batch
+        done += len(batch)
+        progress(done, None if total is None else max(total, done))
+
+
 @transaction.atomic
-def _records_store(*, campaign: Campaign, drafts: Iterable[RecordDraft]) -> tuple[int, int]:
+def _records_store(
+    *,
+    campaign: Campaign,
+    drafts: Iterable[RecordDraft],
+    columns: Iterable[RecordColumns] | None = None,
+) -> tuple[int, int]:
     # Serialises imports of one campaign (and their counts); NO KEY so that answers, whose
     # foreign keys share-lock the campaign's row, are not held up by a long import.
     Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).values_list("pk").first()
     before = Record.objects.filter(campaign=campaign).count()
-    written = records_write(campaign=campaign, drafts=drafts, first_import=before == 0)
+    written = records_write(
+        campaign=campaign, drafts=drafts, columns=columns, first_import=before == 0
+    )
     after = Record.objects.filter(campaign=campaign).count()
     _suspect_records_count(campaign)
     # The counters move, and settled records whose text changed settle again, in this

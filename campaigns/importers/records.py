@@ -32,6 +32,48 @@ class RecordDraft:
     metadata: dict
 
 
+@dataclass(slots=True)
+class RecordColumns:
+    """Hold a batch of records ready to be stored, column by column (a row per record).
+
+    Record r has the first `piece_counts[r]` pieces of `piece_names`; its entries for the
+    others are None. `source_rows` and `metadata` are each record's JSON, in UTF-8.
+    """
+
+    external_ids: list[str]
+    piece_names: tuple[str, ...]
+    sources: list[list[str | None]]
+    translations: list[list[str | None]]
+    piece_counts: list[int]
+    source_rows: list[bytes]
+    metadata: list[bytes]
+
+    def __len__(self) -> int:
+        return len(self.external_ids)
+
+    def piece_rows(self) -> list[list[tuple[str, str, str]]]:
+        """Each record's pieces as (name, source, translation), in display order."""
+        slots = [
+            list(zip([name] * len(self), sources, translations, strict=True))
+            for name, sources, translations in zip(
+                self.piece_names, self.sources, self.translations, strict=True
+            )
+        ]
+        return [
+            list(pieces[:count])
+            for pieces, count in zip(zip(*slots, strict=True), self.piece_counts, strict=True)
+        ]
+
+
+class ColumnsDeclined(Exception):
+    """Tell the importer to read the source row by row after all.
+
+    A column reader takes only input it can vouch for exactly as the row readers would;
+    for anything else (a bad row, rows out of order) the row readers decide, and say
+    what is wrong.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Name one defect of the input: file, 1-based row (or line), field and what is wrong."""

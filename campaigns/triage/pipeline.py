@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import TypeVar
@@ -21,7 +21,7 @@ from typing import TypeVar
 from campaigns.triage.checks import Flag, Piece, Triage, records_triage
 
 logger = logging.getLogger(__name__)
-Item = TypeVar("Item")
+Batch = TypeVar("Batch")
 # Batches checked here before a worker is worth forking (a fork takes ~50 ms).
 BATCHES_BEFORE_WORKER = 3
 # Batches handed over and not yet taken back: enough to keep the worker busy.
@@ -34,20 +34,19 @@ _Sent = tuple[float, list[tuple[str, str, float, dict[str, str]]]] | None
 
 
 def batches_triaged(
-    batches: Iterable[list[Item]],
-    pieces_of: Callable[[Item], Sequence[Piece]],
+    batches: Iterable[Batch],
+    piece_rows: Callable[[Batch], list[list[_PieceRow]]],
     *,
     source_language: str,
     target_language: str,
-) -> Iterator[tuple[list[Item], list[Triage]]]:
-    """Yield each batch with its items' triage, in order."""
+) -> Iterator[tuple[Batch, list[Triage]]]:
+    """Yield each batch with its records' triage, in order.
 
-    def here(batch: list[Item]) -> list[Triage]:
-        return records_triage(
-            (pieces_of(item) for item in batch),
-            source_language=source_language,
-            target_language=target_language,
-        )
+    `piece_rows` gives a batch's records as lists of (name, source, translation).
+    """
+
+    def here(batch: Batch) -> list[Triage]:
+        return _triage_rows_here(piece_rows(batch), source_language, target_language)
 
     iterator = iter(batches)
     for batch in islice(iterator, BATCHES_BEFORE_WORKER):
@@ -58,13 +57,12 @@ def batches_triaged(
             yield batch, here(batch)
         return
     with pool:
-        pending: deque[tuple[list[Item], Future | None]] = deque()
+        pending: deque[tuple[Batch, Future | None]] = deque()
         handing_over = True
         for batch in iterator:
             future = None
             if handing_over:
-                rows = [[(p.name, p.source, p.translation) for p in pieces_of(i)] for i in batch]
-                future = _submitted(pool, rows, source_language, target_language)
+                future = _submitted(pool, piece_rows(batch), source_language, target_language)
                 # A worker that cannot start (a daemonic process after all) will not later.
                 handing_over = future is not None
             pending.append((batch, future))
@@ -74,6 +72,14 @@ def batches_triaged(
         while pending:
             done, sent = pending.popleft()
             yield done, _taken(sent) or here(done)
+
+
+def _triage_rows_here(rows: list[list[_PieceRow]], source: str, target: str) -> list[Triage]:
+    return records_triage(
+        ([Piece(*row) for row in record] for record in rows),
+        source_language=source,
+        target_language=target,
+    )
 
 
 def _worker_pool() -> ProcessPoolExecutor | None:
@@ -113,11 +119,7 @@ def _taken(future: Future | None) -> list[Triage] | None:
 
 def _triage_rows(rows: list[list[_PieceRow]], source: str, target: str) -> list[_Sent]:
     """In the worker: triage records sent as rows of (name, source, translation)."""
-    triages = records_triage(
-        ([Piece(*row) for row in record] for record in rows),
-        source_language=source,
-        target_language=target,
-    )
+    triages = _triage_rows_here(rows, source, target)
     return [
         None
         if not triage.flags

@@ -29,7 +29,7 @@ def _triaged(batches, **kwargs):
     return list(
         pipeline.batches_triaged(
             batches,
-            lambda item: item[1],
+            lambda batch: [[(p.name, p.source, p.translation) for p in item[1]] for item in batch],
             source_language="en",
             target_language="es",
             **kwargs,

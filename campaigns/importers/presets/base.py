@@ -11,7 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from campaigns.importers.records import ProblemLog, RecordDraft, value_kind
+from campaigns.importers.records import ProblemLog, RecordColumns, RecordDraft, value_kind
 from campaigns.importers.sources import Source, source_rows
 from campaigns.languages import language_name_in_sentence
 
@@ -235,6 +235,18 @@ class Preset:
             if not problems:
                 yield draft
         problems.raise_if_any()
+
+    def read_columns(
+        self,
+        source: Source,
+        translation: Source | None = None,
+        mapping: dict | None = None,
+    ) -> Iterator[RecordColumns] | None:
+        """Return batches of the records read in columns, or None where only rows are read.
+
+        The batches may raise ColumnsDeclined: then `read` decides, row by row.
+        """
+        return None
 
     def _drafts(
         self,

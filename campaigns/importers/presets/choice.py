@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from campaigns.importers.presets.align import AlignedPreset, KeyReader, Pair
 from campaigns.importers.presets.base import RowCheck
-from campaigns.importers.records import Piece, RecordDraft
+from campaigns.importers.records import Piece, RecordColumns, RecordDraft
+from campaigns.importers.sources import Source, source_format
 
 LETTERS = "ABCDE"
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
@@ -181,6 +184,19 @@ class OkapiMmluPreset(AlignedPreset):
 
     def correct_piece(self, metadata: dict) -> str | None:
         return _option_of(metadata)
+
+    def read_columns(
+        self,
+        source: Source,
+        translation: Source | None = None,
+        mapping: dict | None = None,
+    ) -> Iterator[RecordColumns] | None:
+        if translation is None or {source_format(source), source_format(translation)} != {"jsonl"}:
+            return None
+        # Imported here: the column reader needs numpy, which the row path does not.
+        from campaigns.importers.presets.choice_columns import mmlu_columns
+
+        return mmlu_columns(Path(source.path), Path(translation.path))
 
     def _keys(self) -> tuple[KeyReader, KeyReader]:
         counters: dict[str, int] = {}
