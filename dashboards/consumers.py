@@ -31,7 +31,7 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.group_name = campaign_progress_group(slug)
-        self.viewer = await room_join(self.group_name, self._forward)
+        self.viewer = await room_join(self.group_name, self._forward, self._hang_up)
         await self.accept()
         # A viewer who reconnects may have missed broadcasts: start from the current numbers.
         await self.send(text_data=await database_sync_to_async(_snapshot_json)(slug))
@@ -48,6 +48,10 @@ class CampaignProgressConsumer(AsyncJsonWebsocketConsumer):
         # A client that sends big frames anyway is misbehaving: close (1009, too big).
         if len(text_data or "") + len(bytes_data or b"") > MAX_CLIENT_FRAME:
             await self.close(code=1009)
+
+    async def _hang_up(self) -> None:
+        # 1011: the server could not go on (its channel layer went away); the page retries.
+        await self.close(code=1011)
 
     async def _forward(self, progress_json: str) -> None:
         # Broadcasts carry the snapshot as JSON text, serialised once for every viewer.

@@ -31,8 +31,11 @@ REJOIN_SECONDS = 3600.0
 class Viewer:
     """One socket's mailbox: the latest snapshot not yet sent, and the task that sends it."""
 
-    def __init__(self, send: Callable[[str], Awaitable[None]]) -> None:
+    def __init__(
+        self, send: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]]
+    ) -> None:
         self._send = send
+        self._close = close
         self._latest: str | None = None
         self._waiting = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -50,6 +53,11 @@ class Viewer:
         """Stop sending: the socket is gone."""
         if self._task is not None:
             self._task.cancel()
+
+    def hang_up(self) -> asyncio.Task:
+        """Stop sending and close the socket (its page reconnects and starts afresh)."""
+        self.stop()
+        return asyncio.create_task(self._close())
 
     async def _sending(self) -> None:
         while True:
@@ -94,8 +102,14 @@ class Room:
                         await layer.group_discard(self.group, channel)
                 raise
             except Exception:
-                # Live updates are best effort; viewers catch up with the next message.
+                # The group lives in the channel layer (Redis): whatever it sent meanwhile is
+                # lost, so the viewers' sockets close rather than go deaf. Their pages
+                # reconnect and start from a fresh snapshot; the room listens again for
+                # whoever stays or comes.
                 logger.warning("live progress listener for %s failed", self.group, exc_info=True)
+                self.listening.clear()
+                for viewer in list(self.viewers):
+                    viewer.hang_up()
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _stay(self, layer, channel: str) -> None:
@@ -111,13 +125,19 @@ class Room:
 _rooms: dict[tuple[asyncio.AbstractEventLoop, str], Room] = {}
 
 
-async def room_join(group: str, send: Callable[[str], Awaitable[None]]) -> Viewer:
-    """Add a viewer to the group's room here, once the room hears the group; start() it later."""
+async def room_join(
+    group: str, send: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]]
+) -> Viewer:
+    """Add a viewer to the group's room here, once the room hears the group; start() it later.
+
+    send(text) sends a snapshot on the socket; close() closes it (when the room stops hearing
+    the group).
+    """
     key = (asyncio.get_running_loop(), group)
     room = _rooms.get(key)
     if room is None:
         room = _rooms[key] = Room(group)
-    viewer = Viewer(send)
+    viewer = Viewer(send, close)
     room.viewers.add(viewer)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(room.listening.wait(), JOIN_WAIT_SECONDS)

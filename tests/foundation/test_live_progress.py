@@ -97,7 +97,10 @@ async def _sent_to_a_slow_viewer() -> list[str]:
         await taken.wait()
         sent.append(text)
 
-    viewer = Viewer(send)
+    async def close() -> None:
+        raise AssertionError("a slow viewer is not hung up on")
+
+    viewer = Viewer(send, close)
     viewer.start()
     viewer.offer("first")
     await asyncio.sleep(0)
