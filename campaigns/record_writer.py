@@ -23,6 +23,7 @@ from campaigns.importers.json_codec import json_bytes, json_text
 from campaigns.importers.records import ColumnsDeclined, RecordColumns, RecordDraft
 from campaigns.models import Campaign, Record
 from campaigns.triage.checks import Triage
+from campaigns.triage.columns import PieceColumns
 from campaigns.triage.pipeline import batches_triaged
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ def _column_batches(
 ) -> Iterator[list[_Encoded]]:
     for batch, triages in batches_triaged(
         columns,
-        RecordColumns.piece_rows,
+        _column_pieces,
         source_language=campaign.source_language,
         target_language=campaign.target_language,
     ):
@@ -174,6 +175,10 @@ def _column_batches(
                 strict=True,
             )
         )
+
+
+def _column_pieces(batch: RecordColumns) -> PieceColumns:
+    return PieceColumns(batch.piece_names, batch.sources, batch.translations, batch.piece_counts)
 
 
 def _fields_json(batch: RecordColumns) -> list[bytes]:

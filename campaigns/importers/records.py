@@ -51,19 +51,6 @@ class RecordColumns:
     def __len__(self) -> int:
         return len(self.external_ids)
 
-    def piece_rows(self) -> list[list[tuple[str, str, str]]]:
-        """Each record's pieces as (name, source, translation), in display order."""
-        slots = [
-            list(zip([name] * len(self), sources, translations, strict=True))
-            for name, sources, translations in zip(
-                self.piece_names, self.sources, self.translations, strict=True
-            )
-        ]
-        return [
-            list(pieces[:count])
-            for pieces, count in zip(zip(*slots, strict=True), self.piece_counts, strict=True)
-        ]
-
 
 class ColumnsDeclined(Exception):
     """Tell the importer to read the source row by row after all.

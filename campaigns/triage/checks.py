@@ -238,10 +238,7 @@ def _triage(pieces: Sequence[Piece], pair: _Pair) -> Triage:
         if _consecutive_phrase(words) is not None:
             _loop_check(translated, flags)
         sources = _PIECE_BREAK.join([piece.source for piece in translated])
-        links = "://" in sources or "www." in sources
-        if (_MARK.search(sources) is not None or links) and not _same_plain_numbers(
-            sources, translated, links
-        ):
+        if not _plain_numbers(sources, (piece.translation for piece in translated)):
             for piece in translated:
                 _marked_check(piece, flags, numbers)
     options = [piece for piece in pieces if piece.name.startswith(OPTION_PREFIXES)]
@@ -399,19 +396,23 @@ def _consecutive_phrase(words: list[str]) -> str | None:
     return None
 
 
-def _same_plain_numbers(sources: str, translated: Sequence[Piece], links: bool) -> bool:
-    """Whether every piece keeps its numbers as written and no original holds a formula or link.
+def _plain_numbers(sources: str, translations: Iterable[str]) -> bool:
+    """Whether no number, formula, URL or code check can find anything in these pieces.
 
-    Then no number, formula, URL or code check can find anything (and options keep their own
-    numbers): one scan of all the originals and one of all the translations instead of one
-    per piece, which matters for number-heavy datasets such as MMLU.
+    So when the originals (joined by _PIECE_BREAK) hold no number, sign or link, or when
+    every piece keeps its numbers as written and no original holds a formula or link (and
+    options keep their own numbers): one scan of all the originals and one of all the
+    translations instead of one per piece, which matters for number-heavy datasets such as MMLU.
     """
+    links = "://" in sources or "www." in sources
+    if _MARK.search(sources) is None and not links:
+        return True
     if links or any(sign in sources for sign in _SIGNS):
         return False
     if _DIGIT_BY_CAPITAL.search(sources) is not None:
         return False
-    translations = _PIECE_BREAK.join([piece.translation for piece in translated])
-    return _NUMBERS_BY_PIECE.findall(sources) == _NUMBERS_BY_PIECE.findall(translations)
+    joined = _PIECE_BREAK.join(translations)
+    return _NUMBERS_BY_PIECE.findall(sources) == _NUMBERS_BY_PIECE.findall(joined)
 
 
 def _marked_check(

@@ -19,6 +19,7 @@ from itertools import islice
 from typing import TypeVar
 
 from campaigns.triage.checks import Flag, Piece, Triage, records_triage
+from campaigns.triage.columns import PieceColumns, columns_triage
 
 logger = logging.getLogger(__name__)
 Batch = TypeVar("Batch")
@@ -29,24 +30,26 @@ BATCHES_AHEAD = 2
 
 _CLEAN = Triage(0.0, ())
 _PieceRow = tuple[str, str, str]
+_Pieces = list[list[_PieceRow]] | PieceColumns
 # A clean record travels back as None; a flagged one as its score and flags' fields.
 _Sent = tuple[float, list[tuple[str, str, float, dict[str, str]]]] | None
 
 
 def batches_triaged(
     batches: Iterable[Batch],
-    piece_rows: Callable[[Batch], list[list[_PieceRow]]],
+    pieces_of: Callable[[Batch], _Pieces],
     *,
     source_language: str,
     target_language: str,
 ) -> Iterator[tuple[Batch, list[Triage]]]:
     """Yield each batch with its records' triage, in order.
 
-    `piece_rows` gives a batch's records as lists of (name, source, translation).
+    `pieces_of` gives a batch's pieces: by record, as lists of (name, source, translation),
+    or by column.
     """
 
     def here(batch: Batch) -> list[Triage]:
-        return _triage_rows_here(piece_rows(batch), source_language, target_language)
+        return _triage_here(pieces_of(batch), source_language, target_language)
 
     iterator = iter(batches)
     for batch in islice(iterator, BATCHES_BEFORE_WORKER):
@@ -62,7 +65,7 @@ def batches_triaged(
         for batch in iterator:
             future = None
             if handing_over:
-                future = _submitted(pool, piece_rows(batch), source_language, target_language)
+                future = _submitted(pool, pieces_of(batch), source_language, target_language)
                 # A worker that cannot start (a daemonic process after all) will not later.
                 handing_over = future is not None
             pending.append((batch, future))
@@ -74,9 +77,11 @@ def batches_triaged(
             yield done, _taken(sent) or here(done)
 
 
-def _triage_rows_here(rows: list[list[_PieceRow]], source: str, target: str) -> list[Triage]:
+def _triage_here(pieces: _Pieces, source: str, target: str) -> list[Triage]:
+    if isinstance(pieces, PieceColumns):
+        return columns_triage(pieces, source_language=source, target_language=target)
     return records_triage(
-        ([Piece(*row) for row in record] for record in rows),
+        ([Piece(*row) for row in record] for record in pieces),
         source_language=source,
         target_language=target,
     )
@@ -95,21 +100,21 @@ def _worker_pool() -> ProcessPoolExecutor | None:
 
 
 def _submitted(
-    pool: ProcessPoolExecutor, rows: list[list[_PieceRow]], source: str, target: str
+    pool: ProcessPoolExecutor, pieces: _Pieces, source: str, target: str
 ) -> Future | None:
     try:
-        return pool.submit(_triage_rows, rows, source, target)
+        return pool.submit(_triage_sent, pieces, source, target)
     except Exception:
         logger.warning("triage worker did not start; checking in process", exc_info=True)
         return None
 
 
-def _taken(future: Future | None) -> list[Triage] | None:
+def _taken(sent: Future | None) -> list[Triage] | None:
     """The batch's triage from the worker, or None to check it here (never sent, or failed)."""
-    if future is None:
+    if sent is None:
         return None
     try:
-        return [_received(sent) for sent in future.result()]
+        return [_received(result) for result in sent.result()]
     except Exception:
         # A worker that died or could not be sent the batch: it is checked here instead
         # (and a fault of the checks themselves is raised here, where it can be read).
@@ -117,9 +122,9 @@ def _taken(future: Future | None) -> list[Triage] | None:
         return None
 
 
-def _triage_rows(rows: list[list[_PieceRow]], source: str, target: str) -> list[_Sent]:
-    """In the worker: triage records sent as rows of (name, source, translation)."""
-    triages = _triage_rows_here(rows, source, target)
+def _triage_sent(pieces: _Pieces, source: str, target: str) -> list[_Sent]:
+    """In the worker: triage records sent by record or by column."""
+    triages = _triage_here(pieces, source, target)
     return [
         None
         if not triage.flags

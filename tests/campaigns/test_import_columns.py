@@ -211,7 +211,15 @@ def test_fields_json_is_what_the_json_encoder_writes():
                 for name, source, target in pieces
             ]
         )
-        for pieces in batch.piece_rows()
+        for pieces in (
+            list(zip(names, sources, targets, strict=False))[:count]
+            for sources, targets, count in zip(
+                zip(*batch.sources, strict=True),
+                zip(*batch.translations, strict=True),
+                batch.piece_counts,
+                strict=True,
+            )
+        )
     ]
 
     assert _fields_json(batch) == expected

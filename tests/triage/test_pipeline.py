@@ -56,7 +56,7 @@ def test_batches_triaged_in_a_worker_match_records_triage(monkeypatch):
 def test_batches_triaged_checks_in_process_when_the_worker_dies(monkeypatch):
     # The forked worker inherits this patch and exits at once: every batch handed to it
     # comes back broken and is checked here instead.
-    monkeypatch.setattr(pipeline, "_triage_rows", _exit_at_once)
+    monkeypatch.setattr(pipeline, "_triage_sent", _exit_at_once)
     batches = _batches(10)
 
     triaged = _triaged(batches)

@@ -15,8 +15,8 @@ stores the same records or names every problem.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import chain, islice, repeat
-from operator import eq, lt
+from itertools import chain, islice, repeat, zip_longest
+from operator import eq, lt, methodcaller
 from pathlib import Path
 from typing import BinaryIO
 
@@ -108,13 +108,17 @@ def _batch(
         map(eq, identifier, map(str.strip, identifier))
     ):
         raise ColumnsDeclined("an id the row path would strip or refuse")
-    parts = [value.split("/") for value in identifier]
-    try:
-        spanish_keys = [f"{p0}/{int(p2)}" for p0, _p1, p2 in parts if p2.isdecimal()]
-    except ValueError:
-        raise ColumnsDeclined("an id not made of subject, split and index") from None
-    english_keys = [f"{name}/{number}" for name, number in zip(subject, index, strict=True)]
-    if len(spanish_keys) != count or spanish_keys != english_keys or "" in identifier:
+    parts = list(map(methodcaller("split", "/"), identifier))
+    if set(map(len, parts)) != {3}:
+        raise ColumnsDeclined("an id not made of subject, split and index")
+    id_subject, split, id_index = map(list, zip(*parts, strict=True))
+    # The row path's keys are "<subject>/<int(index)>" on both sides; written digits that
+    # are not the index's own (leading zeros) are compared as numbers.
+    if id_subject != subject or "" in identifier:
+        raise ColumnsDeclined("keys out of order or malformed")
+    if id_index != list(map(str, index)) and (
+        not all(map(str.isdecimal, id_index)) or list(map(int, id_index)) != index
+    ):
         raise ColumnsDeclined("keys out of order or malformed")
     instruction = _texts(spanish, "instruction")
     translated = _translated_options(spanish, option_counts)
@@ -125,10 +129,9 @@ def _batch(
     if letter != [LETTERS[number] for number in answer]:
         raise ColumnsDeclined("an answer letter that does not match")
 
-    options = [
-        [row[slot] if slot < len(row) else None for row in choices] for slot in range(len(LETTERS))
-    ]
-    metadata = _metadata(subject, [split for _subject, split, _index in parts], letter)
+    options = [list(slot) for slot in zip_longest(*choices)]
+    options += [[None] * count] * (len(LETTERS) - len(options))
+    metadata = _metadata(subject, split, letter)
     batch = RecordColumns(
         external_ids=identifier,
         piece_names=PIECE_NAMES,
@@ -141,14 +144,8 @@ def _batch(
         ],
         metadata=metadata,
     )
-    key_codes = np.fromiter(
-        (
-            subjects[name] << _INDEX_BITS | number
-            for name, number in zip(subject, index, strict=True)
-        ),
-        dtype=np.int64,
-        count=count,
-    )
+    key_codes = np.array(list(map(subjects.__getitem__, subject)), dtype=np.int64)
+    key_codes = key_codes << _INDEX_BITS | np.array(index, dtype=np.int64)
     return batch, key_codes
 
 
@@ -163,7 +160,7 @@ def _objects(lines: list[bytes]) -> list[dict]:
         raise ColumnsDeclined("a line that is not a JSON object")
     if max(map(len, lines)) > settings.SOMOS_IMPORT_MAX_ROW_BYTES:
         raise ColumnsDeclined("a line longer than a row may be")
-    if any(b"\\u0000" in line for line in lines):
+    if b"\\u0000" in b"".join(lines):
         # A NUL character, which PostgreSQL cannot store: the row reader reports it.
         raise ColumnsDeclined("a NUL character")
     return rows
@@ -189,16 +186,16 @@ def _whole_numbers(values: list) -> None:
 def _translated_options(spanish: list[dict], option_counts: list[int]) -> list[list[str | None]]:
     """The translated options, checked as the row path does: as many as English has, no gap."""
     translated = []
+    counts = np.array(option_counts)
     for slot, field in enumerate(OPTION_FIELDS):
         values = _column(spanish, field)
-        present = [type(value) is str and value != "" for value in values]
-        if present != [slot < options for options in option_counts]:
-            raise ColumnsDeclined("translated options that do not match the English ones")
-        if not {type(value) for value in values} <= {str, type(None)}:
+        if not set(map(type, values)) <= {str, type(None)}:
             raise ColumnsDeclined("an option that is not text")
-        translated.append(
-            [value if shown else None for value, shown in zip(values, present, strict=True)]
-        )
+        # Text that is not empty, the types being known.
+        if list(map(bool, values)) != (counts > slot).tolist():
+            raise ColumnsDeclined("translated options that do not match the English ones")
+        # Past a record's options only None or "" is left, which no one reads.
+        translated.append(values)
     return translated
 
 
