@@ -178,6 +178,29 @@ def test_mmlu_columns_leave_odd_lines_to_the_row_path(monkeypatch, tmp_path, edi
     assert by_columns == by_rows
 
 
+@pytest.mark.parametrize("missing", ["en", "es"])
+def test_mmlu_columns_leave_a_missing_file_to_the_row_path(monkeypatch, tmp_path, missing):
+    english, spanish = _files(tmp_path)
+    (english if missing == "en" else spanish).unlink()
+
+    by_columns, by_rows = _both_ways(monkeypatch, english, spanish)
+
+    assert isinstance(by_columns, str) and by_columns == by_rows
+    with pytest.raises(ColumnsDeclined):
+        _read_all(english, spanish)
+
+
+def test_mmlu_columns_leave_an_empty_translation_to_the_row_path(monkeypatch, tmp_path):
+    english, spanish = _files(tmp_path)
+    spanish.write_text("", encoding="utf-8")
+
+    by_columns, by_rows = _both_ways(monkeypatch, english, spanish)
+
+    assert isinstance(by_columns, str) and by_columns == by_rows
+    with pytest.raises(ColumnsDeclined):
+        _read_all(english, spanish)
+
+
 def test_mmlu_columns_keep_the_original_lines(tmp_path):
     english, spanish = _files(tmp_path)
     first = json.loads(english.read_text(encoding="utf-8").splitlines()[0])

@@ -41,19 +41,27 @@ _INDEX_BITS = 40
 
 def mmlu_columns(english: Path, spanish: Path) -> Iterator[RecordColumns]:
     """Yield the records of an English MMLU file and its Okapi translation, in batches."""
+    try:
+        yield from _batches(english, spanish)
+    except OSError as error:
+        # A file missing or unreadable: the row readers say which, in the import's words.
+        raise ColumnsDeclined(str(error)) from error
+
+
+def _batches(english: Path, spanish: Path) -> Iterator[RecordColumns]:
     with english.open("rb") as english_file, spanish.open("rb") as spanish_file:
         _text_head_check(english_file)
         _text_head_check(spanish_file)
         subjects: dict[str, int] = {}
         keys: list[np.ndarray] = []
         total = 0
-        first = True
         while english_lines := english_file.readlines(BATCH_BYTES):
             spanish_lines = list(islice(spanish_file, len(english_lines)))
-            if first:
+            if len(spanish_lines) != len(english_lines):
+                raise ColumnsDeclined("the translation has fewer lines")
+            if not total:
                 english_lines[0] = english_lines[0].removeprefix(BOM)
                 spanish_lines[0] = spanish_lines[0].removeprefix(BOM)
-                first = False
             total += len(english_lines)
             if total > settings.SOMOS_IMPORT_MAX_ROWS:
                 raise ColumnsDeclined("more rows than one import takes")
@@ -77,8 +85,6 @@ def _batch(
     english_lines: list[bytes], spanish_lines: list[bytes], subjects: dict[str, int]
 ) -> tuple[RecordColumns, np.ndarray]:
     count = len(english_lines)
-    if len(spanish_lines) != count:
-        raise ColumnsDeclined("the translation has fewer lines")
     english = _objects(english_lines)
     spanish = _objects(spanish_lines)
 
