@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.utils import translation
 
@@ -14,9 +15,14 @@ from tests.factories import UserFactory, arc_campaign_build
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Start every test with an empty cache: ids repeat across test databases."""
+    """Start every test with an empty cache: ids repeat across test databases.
+
+    And a fresh channel layer: each async test runs on an event loop of its own, and a
+    layer that a previous loop left receiving (a live room's listener) refuses another.
+    """
     cache.clear()
     forget_local_copies()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from campaigns.importers.presets.align import AlignedPreset, KeyReader, Pair
 from campaigns.importers.presets.base import RowCheck
+from campaigns.importers.presets.options import LETTERS, OPTION_FIELDS
 from campaigns.importers.records import Piece, RecordColumns, RecordDraft
 from campaigns.importers.sources import Source, source_format
 
-LETTERS = "ABCDE"
-OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
 _ARC_ID = re.compile(r"ARC-[^/]+/(?P<split>[^/]+)/(?P<id>.+)")
 
 

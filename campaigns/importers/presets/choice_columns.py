@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 from django.conf import settings
 
-from campaigns.importers.presets.choice import LETTERS, OPTION_FIELDS
+from campaigns.importers.presets.options import LETTERS, OPTION_FIELDS
 from campaigns.importers.records import ColumnsDeclined, RecordColumns
 from campaigns.importers.sources.base import BOM, HEAD_BYTES, text_head_message
 
