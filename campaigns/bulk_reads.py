@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
-from pyarrow import csv as pa_csv
 from django.db import connection
 from django.db.models import QuerySet
+from pyarrow import csv as pa_csv
 
 from campaigns.importers.json_codec import value_from_text
 
@@ -43,13 +43,8 @@ def json_decode(texts: Sequence, *, cache: dict | None = None) -> list:
     return decoded
 
 
-def values_columns(
-    queryset: QuerySet, *, json_columns: Iterable[int] = (), raw_json: bool = False
-) -> list[Sequence]:
-    """Return a values_list queryset's result as columns, its JSON columns decoded.
-
-    With raw_json, JSON columns stay text on PostgreSQL (elsewhere Django decodes them).
-    """
+def values_columns(queryset: QuerySet, *, json_columns: Iterable[int] = ()) -> list[Sequence]:
+    """Return a values_list queryset's result as columns, its JSON columns decoded."""
     if connection.vendor != "postgresql":
         rows = list(queryset)
         # values_list querysets know their column names before returning any row.
@@ -61,9 +56,8 @@ def values_columns(
         rows = cursor.fetchall()
         width = len(cursor.description)
     columns = list(zip(*rows, strict=True)) or [() for _ in range(width)]
-    if not raw_json:
-        for index in json_columns:
-            columns[index] = json_decode(columns[index])
+    for index in json_columns:
+        columns[index] = json_decode(columns[index])
     return columns
 
 
@@ -98,7 +92,7 @@ def arrow_rows(sql: str, params: Sequence[object], *, schema: pa.Schema) -> pa.T
             true_values=["t"],
             false_values=["f"],
         ),
-    ).select(schema.names).cast(schema)
+    ).cast(schema)
 
 
 def queryset_table(
