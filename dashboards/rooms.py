@@ -137,7 +137,7 @@ async def room_join(
     room = _rooms.get(key)
     if room is None:
         # Rooms of a loop that has ended (a test's) can never be left: forget them.
-        for ended in [key for key in _rooms if key[0].is_closed()]:
+        for ended in [held for held in _rooms if held[0].is_closed()]:
             del _rooms[ended]
         room = _rooms[key] = Room(group)
     viewer = Viewer(send, close)
