@@ -28,11 +28,10 @@ class AnnotationConfig(AppConfig):
 
         receivers.connect()
 
-        from annotation.jobs import argilla_sync_job_run, recompute_job_run
         from campaigns.jobs.handlers import job_handler_register
         from campaigns.models import Job
 
-        job_handler_register(Job.Kind.ARGILLA_SYNC, argilla_sync_job_run)
-        job_handler_register(Job.Kind.RECOMPUTE, recompute_job_run)
+        job_handler_register(Job.Kind.ARGILLA_SYNC, "annotation.jobs.argilla_sync_job_run")
+        job_handler_register(Job.Kind.RECOMPUTE, "annotation.jobs.recompute_job_run")
         records_imported.connect(_records_imported, dispatch_uid="consensus-settle-retexted")
         suspect_fixed_asked.connect(_suspect_fixed_asked, dispatch_uid="suspect-fixed-count")

@@ -11,6 +11,5 @@ class LeaderboardConfig(AppConfig):
     def ready(self) -> None:
         from campaigns.jobs.handlers import job_handler_register
         from campaigns.models import Job
-        from leaderboard.export.jobs import export_job_run
 
-        job_handler_register(Job.Kind.EXPORT, export_job_run)
+        job_handler_register(Job.Kind.EXPORT, "leaderboard.export.jobs.export_job_run")

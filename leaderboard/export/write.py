@@ -10,34 +10,34 @@ import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from datasets import Dataset, DatasetDict, DatasetInfo, Features
-from datasets.table import InMemoryTable
 
 from leaderboard.export.layouts import ExportRecords, Layout
 from leaderboard.export.spreadsheet import table_csv_write
 
-RESPONSE_FEATURES = Features.from_arrow_schema(
-    pa.schema(
-        [
-            ("record_id", pa.string()),
-            ("contributor", pa.string()),
-            ("credited", pa.bool_()),
-            ("origin", pa.string()),
-            ("verdict", pa.string()),
-            ("corrected_pieces", pa.int64()),
-            ("values", pa.string()),
-            ("annotator_variety", pa.string()),
-            ("submitted_at", pa.timestamp("us", tz="UTC")),
-            ("duration_ms", pa.int64()),
-            ("record_status", pa.string()),
-            ("agrees_with_consensus", pa.bool_()),
-        ]
-    )
+if TYPE_CHECKING:
+    from datasets import Features
+
+RESPONSE_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("contributor", pa.string()),
+        ("credited", pa.bool_()),
+        ("origin", pa.string()),
+        ("verdict", pa.string()),
+        ("corrected_pieces", pa.int64()),
+        ("values", pa.string()),
+        ("annotator_variety", pa.string()),
+        ("submitted_at", pa.timestamp("us", tz="UTC")),
+        ("duration_ms", pa.int64()),
+        ("record_status", pa.string()),
+        ("agrees_with_consensus", pa.bool_()),
+    ]
 )
 
 _dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
@@ -48,6 +48,10 @@ _BATCH_ROWS = 10_000
 
 def dataset_write(*, folder: Path, layout: Layout, records: ExportRecords) -> dict[str, int]:
     """Write the rows per split: Parquet, JSON Lines, a DatasetDict saved to disk and CSV."""
+    # Imported here: only an export needs `datasets`, which takes ~0.5 s to import.
+    from datasets import Dataset, DatasetDict, DatasetInfo
+    from datasets.table import InMemoryTable
+
     splits = np.array(records.per_metadata(layout.split_of) or [""], dtype=object)
     split_of = splits[records.metadata_of] if len(records) else splits[:0]
     names = sorted(set(split_of.tolist())) or [layout.default_split]
@@ -60,14 +64,15 @@ def dataset_write(*, folder: Path, layout: Layout, records: ExportRecords) -> di
     written = []
     everything = None
     if layout.columns_of is not None:
-        everything = pa.table(layout.columns_of(records), schema=layout.features.arrow_schema)
+        flat_features = _features(layout.schema)
+        everything = pa.table(layout.columns_of(records), schema=flat_features.arrow_schema)
     rows = [] if everything is not None else [layout.row_of(record) for record in records.rows()]
     counts = {}
     for split in names:
         chosen = np.flatnonzero(split_of == split)
         counts[split] = len(chosen)
         if everything is not None:
-            features = layout.features
+            features = flat_features
             table = everything.take(pa.array(chosen, pa.int64()))
             split_rows = None
         else:
@@ -96,15 +101,15 @@ def dataset_write(*, folder: Path, layout: Layout, records: ExportRecords) -> di
 
 def _rows_table(layout: Layout, rows: list[dict]) -> tuple[pa.Table, Features]:
     """Return a split's table built from its rows, and its features."""
-    if layout.features is not None:
-        features = layout.features
+    if layout.schema is not None:
+        features = _features(layout.schema)
         table = pa.table(
             {name: [row[name] for row in rows] for name in features},
             schema=features.arrow_schema,
         )
         return table, features
     table = pa.Table.from_pylist(rows)
-    features = Features.from_arrow_schema(table.schema)
+    features = _features(table.schema)
     return table.replace_schema_metadata(features.arrow_schema.metadata), features
 
 
@@ -152,9 +157,16 @@ def _json_strings(column: pa.Array) -> pa.Array:
     return pc.fill_null(quoted, "null")
 
 
+def _features(schema: pa.Schema) -> Features:
+    """The `datasets` features of an Arrow schema (their arrow_schema carries its metadata)."""
+    from datasets import Features
+
+    return Features.from_arrow_schema(schema)
+
+
 def responses_write(*, folder: Path, responses: pa.Table) -> list[str]:
     """Write every answer as Parquet (a dataset `datasets` loads) and CSV; return the credited."""
-    table = pa.table(responses.columns, schema=RESPONSE_FEATURES.arrow_schema)
+    table = pa.table(responses.columns, schema=_features(RESPONSE_SCHEMA).arrow_schema)
     (folder / "responses").mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-csv") as spreadsheet:
         # As in dataset_write: the CSV copy is written while Parquet is.
