@@ -36,8 +36,13 @@ def _question_changed(sender, instance, **kwargs) -> None:
         guide_page_forget(slug=slug[0])
 
 
-def _campaign_changed(sender, instance, **kwargs) -> None:
+def _campaign_changed(sender, instance, created=False, **kwargs) -> None:
+    from campaigns.access import visible_to_everyone
     from guides.views import guide_page_forget
+
+    if created and not visible_to_everyone(instance):
+        # As in dashboards: a draft or hidden campaign just made has no kept guide page.
+        return
 
     guide_page_forget(slug=instance.slug)
 

@@ -139,13 +139,18 @@ def _export(
     report(2, steps)
 
     folder.mkdir(parents=True, exist_ok=True)
-    # Every answer's files are written beside the agreement and the rows: Arrow writes them
-    # without holding the GIL, so on two cores they cost the export little time of its own.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-answers") as answers:
-        credited_written = answers.submit(responses_write, folder=folder, responses=responses)
+    questions = list(campaign.questions.all())
+    # Every answer's files and the rows' files are written beside the agreement: Arrow
+    # writes them mostly without holding the GIL, and the agreement is Python's work, so on
+    # two cores the files cost the export little time of their own.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export-write") as writers:
+        credited_written = writers.submit(responses_write, folder=folder, responses=responses)
+        splits_written = writers.submit(
+            dataset_write, folder=folder, layout=layout, records=loaded.records
+        )
         started = time.perf_counter()
         agreement = answers_agreement_columns(
-            questions=list(campaign.questions.all()),
+            questions=questions,
             records=loaded.answer_records,
             values=loaded.values,
             texts=loaded.compared,
@@ -154,7 +159,7 @@ def _export(
         report(3, steps)
 
         started = time.perf_counter()
-        splits = dataset_write(folder=folder, layout=layout, records=loaded.records)
+        splits = splits_written.result()
         credited = credited_written.result()
     task = None
     if layout.harness:
