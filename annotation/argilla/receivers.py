@@ -12,16 +12,21 @@ from allauth.socialaccount.signals import social_account_added, social_account_u
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
 
-from annotation.argilla.gateway import campaign_is_linked
-from annotation.argilla.users import placeholders_claim
 from annotation.models import Response
 from annotation.signals import answer_saved
-from annotation.tasks import argilla_response_push_task
+
+# The gateway, the claims and the tasks are imported when a receiver first runs: connecting
+# the receivers must not load the HTTP client and the Argilla code into every process (a
+# management command or a worker that never talks to Argilla: ~0.3 s of its start). Web
+# processes have them loaded by their views already.
 
 logger = logging.getLogger(__name__)
 
 
 def _answer_saved(sender, response: Response, campaign, **kwargs) -> None:
+    from annotation.argilla.gateway import campaign_is_linked
+    from annotation.tasks import argilla_response_push_task
+
     if response.origin != Response.Origin.WEB or not campaign_is_linked(campaign):
         return
     response_id = response.pk
@@ -38,6 +43,8 @@ def _answer_saved(sender, response: Response, campaign, **kwargs) -> None:
 
 
 def _claim(user) -> None:
+    from annotation.argilla.users import placeholders_claim
+
     def claim() -> None:
         try:
             placeholders_claim(user=user)
