@@ -23,6 +23,7 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from annotation.consensus.services import consensus_decide
+from annotation.models import Consensus
 from annotation.services import response_submit
 from campaigns.importers.sources import Source
 from campaigns.models import Campaign, Record
@@ -412,6 +413,23 @@ def test_export_with_no_one_or_every_answer(
     assert (result.counts.validated, result.counts.responses) == (validated, responses)
     assert result.counts.exported == (25 if include == "pending" else validated)
     assert sum(result.splits.values()) == result.counts.exported
+
+
+def test_export_settles_records_completed_before_consensus_then_exports_them(
+    arc_campaign, tmp_path
+):
+    _answered(arc_campaign, "all")
+    # As records answered before consensus existed, or loaded in bulk, stand: completed,
+    # with their answers, and nothing settled.
+    Consensus.objects.filter(record__campaign=arc_campaign).delete()
+    arc_campaign.records.update(status=Record.Status.COMPLETED)
+
+    result = campaign_export(campaign=arc_campaign, folder=tmp_path / "out")
+
+    assert (result.counts.validated, result.counts.waiting, result.counts.exported) == (25, 0, 25)
+    assert result.splits == {"validation": 25}
+    assert Consensus.objects.filter(record__campaign=arc_campaign).count() == 25
+    assert set(arc_campaign.records.values_list("status", flat=True)) == {Record.Status.VALIDATED}
 
 
 def test_export_of_a_catalan_campaign_names_its_language_and_task(tmp_path):
