@@ -28,6 +28,15 @@ def visible_to_everyone(campaign: Campaign) -> bool:
     return campaign.is_public and campaign.status != Campaign.Status.DRAFT
 
 
+def on_no_public_page_yet(campaign: Campaign, *, created: bool) -> bool:
+    """Say whether a campaign just saved cannot be on any page kept for everyone yet.
+
+    So it is when it was just created as a draft or hidden: its pages' kept copies need no
+    forgetting (and naming those pages would load every view of the site into a command).
+    """
+    return created and not visible_to_everyone(campaign)
+
+
 def public_campaigns() -> QuerySet[Campaign]:
     """The campaigns anyone may see: public ones past their draft."""
     return Campaign.objects.filter(is_public=True).exclude(status=Campaign.Status.DRAFT)

@@ -14,12 +14,10 @@ def _campaign_saved(sender, instance, created, raw, **kwargs) -> None:
 
 def _campaign_changed(sender, instance, created=False, **kwargs) -> None:
     # Cache upkeep: a campaign renamed, hidden or closed anywhere, the admin included, is seen.
-    from campaigns.access import visible_to_everyone
+    from campaigns.access import on_no_public_page_yet
     from dashboards.views import campaign_pages_forget
 
-    if created and not visible_to_everyone(instance):
-        # A draft or hidden campaign just made is on no kept page yet (and naming its pages
-        # would load every view of the site into a management command or worker).
+    if on_no_public_page_yet(instance, created=created):
         return
 
     campaign_pages_forget(slug=instance.slug)

@@ -37,11 +37,10 @@ def _question_changed(sender, instance, **kwargs) -> None:
 
 
 def _campaign_changed(sender, instance, created=False, **kwargs) -> None:
-    from campaigns.access import visible_to_everyone
+    from campaigns.access import on_no_public_page_yet
     from guides.views import guide_page_forget
 
-    if created and not visible_to_everyone(instance):
-        # As in dashboards: a draft or hidden campaign just made has no kept guide page.
+    if on_no_public_page_yet(instance, created=created):
         return
 
     guide_page_forget(slug=instance.slug)
