@@ -4,9 +4,9 @@ The pending records are locked and their answers read as columns; the rule's ver
 runs over those columns at once where all of a record's answers give the same verdict, and
 one record at a time (rule.py) where they split or where the majority asks for fixes, whose
 answers alone are decoded. The decisions go back as columns, COPYed into a temporary table
-from which two statements write everything: one inserts the consensus rows (for records the
-majority called correct, the final text is copied from the record's translations on the
-server), the other moves every record's status. The counters move last, as everywhere.
+from which one statement inserts the consensus rows (for records the majority called correct,
+the final text is copied from the record's translations on the server); the records' status
+moves by their ids, one statement per status. The counters move last, as everywhere.
 """
 
 from __future__ import annotations
@@ -125,10 +125,11 @@ _SETTLED_INSERT = f"""
     FROM somos_settled AS settled JOIN {Record._meta.db_table} AS record
         ON record.id = settled.record_id AND record.id BETWEEN %s AND %s
 """  # noqa: S608
+# One status for the records whose ids the array literal holds: probed in the span's key
+# range, with no join to build.
 _SETTLED_STATUS = f"""
-    UPDATE {Record._meta.db_table} AS record SET status = settled.status, updated_at = %s
-    FROM somos_settled AS settled
-    WHERE record.id = settled.record_id AND record.id BETWEEN %s AND %s
+    UPDATE {Record._meta.db_table} AS record SET status = %s, updated_at = %s
+    WHERE record.id BETWEEN %s AND %s AND record.id = ANY(%s::bigint[])
 """  # noqa: S608
 
 
@@ -394,12 +395,13 @@ def translations_of(record_ids: list[int]) -> dict[int, dict[str, str]]:
 
 
 def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime) -> None:
-    """Store settlements on PostgreSQL: COPY them in, then two statements write them all.
+    """Store settlements on PostgreSQL: COPY them in, then write the rows and the statuses.
 
-    One inserts the consensus rows (for records the majority called correct, the final
-    text is copied from the record's translations on the server, so those never travel),
-    the other moves the records' status. The snapshot is the same as `snapshot` makes,
-    written around each answer's JSON text as read, column by column.
+    One statement inserts the consensus rows (for records the majority called correct, the
+    final text is copied from the record's translations on the server, so those never
+    travel); the records' status moves by id, one statement per status, with no join with
+    the temporary table to build. The snapshot is the same as `snapshot` makes, written
+    around each answer's JSON text as read, column by column.
     """
     given = pc.binary_join_element_wise(
         '{"response":',
@@ -449,7 +451,10 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
     # records) once per statement and part.
     span = [int(settled.record_ids[0]), int(settled.record_ids[-1])]
     cursor.execute(_SETTLED_INSERT, [RULE, RULE_VERSION, at, *span])
-    cursor.execute(_SETTLED_STATUS, [at, *span])
+    for status, chosen in ((_VALIDATED, settled.validated), (_DISPUTED, ~settled.validated)):
+        if chosen.any():
+            ids = "{" + ",".join(map(str, settled.record_ids[chosen].tolist())) + "}"
+            cursor.execute(_SETTLED_STATUS, [status, at, *span, ids])
     # Dropped now, not only at commit: a caller's transaction may settle again.
     cursor.execute("DROP TABLE somos_settled")
 
