@@ -12,7 +12,6 @@ moves by their ids, one statement per status. The counters move last, as everywh
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -38,13 +37,13 @@ from annotation.consensus.rule import (
 from annotation.consensus.services import fill, snapshot
 from annotation.models import Consensus, Response
 from campaigns.bulk_reads import arrow_rows, json_decode, values_columns
+from campaigns.importers.json_codec import json_text
 from campaigns.models import Campaign, Record
 from dashboards.counters import consensus_move
 
 _BULK_BATCH = 5000
 # Above any record id: the range of "every record".
 _LAST_ID = 2**63 - 1
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _VALIDATED, _DISPUTED = Consensus.Status.VALIDATED, Consensus.Status.DISPUTED
 
 
@@ -417,7 +416,7 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
     compared = [None] * len(settled.record_ids)
     for unit, machine in settled.translations.items():
         if settled.verdicts[unit] and settled.verdicts[unit] != CORRECT:
-            compared[unit] = ',"translations":' + _dumps(machine)
+            compared[unit] = ',"translations":' + json_text(machine)
     inputs = pc.binary_join_element_wise(
         '{"answers":[',
         pc.binary_join(pa.ListArray.from_arrays(offsets, given), ","),
@@ -434,7 +433,7 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
             pa.array(settled.reasons, pa.string()),
             pa.array(settled.agreements),
             inputs,
-            pa.array([None if text is None else _dumps(text) for text in settled.pieces]),
+            pa.array([None if text is None else json_text(text) for text in settled.pieces]),
         ],
         schema=_SETTLED_SCHEMA,
     )
