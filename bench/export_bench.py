@@ -69,6 +69,20 @@ def leftovers_drop() -> None:
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
+def tables_settle() -> None:
+    """Vacuum, analyse and checkpoint the tables the timed part reads and writes.
+
+    As after any import that autovacuum has since seen: hint bits and statistics set, the
+    setup's writes flushed, so the timed part pays only for its own work.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("campaigns_record", "annotation_response", "campaigns_consensus"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+        cursor.execute("CHECKPOINT")
+
+
 def copy_rows(model, rows) -> int:
     """COPY dicts into the model's table; unnamed columns get their field defaults."""
     from django.db import connection
@@ -219,7 +233,6 @@ def main() -> None:
     database_create(args.dsn)
     export_setup(args.dsn)
     from django.core.management import call_command
-    from django.db import connection
 
     from annotation.consensus.bulk import consensus_compute_pending
     from dashboards.models import CampaignCounter
@@ -231,12 +244,7 @@ def main() -> None:
     try:
         started = time.perf_counter()
         campaign, responses = setup(args.records)
-        with connection.cursor() as cursor:
-            # As after any import that autovacuum has since seen: hint bits and statistics
-            # set, the setup's writes flushed, so the timed part pays only for its own work.
-            for table in ("campaigns_record", "annotation_response", "campaigns_consensus"):
-                cursor.execute(f"VACUUM ANALYZE {table}")
-            cursor.execute("CHECKPOINT")
+        tables_settle()
         say(
             f"setup (not timed): {args.records} completed records, {responses} answers"
             f" in {time.perf_counter() - started:.1f} s"

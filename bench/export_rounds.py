@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from export_bench import SLUG, export_setup, leftovers_drop, setup
+from export_bench import SLUG, export_setup, leftovers_drop, setup, tables_settle
 from scratch import database_create, say
 
 DEFAULT_DSN = "postgres://postgres@127.0.0.1:5432/somos_bench_export_rounds"
@@ -44,9 +44,7 @@ def settled_forget(campaign) -> None:
             "UPDATE campaigns_record SET status = 'completed' WHERE campaign_id = %s",
             [campaign.pk],
         )
-        for table in ("campaigns_record", "annotation_response", "campaigns_consensus"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
-        cursor.execute("CHECKPOINT")
+    tables_settle()
 
 
 def main() -> None:

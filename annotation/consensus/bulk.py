@@ -379,9 +379,7 @@ def translations_of(record_ids: list[int]) -> dict[int, dict[str, str]]:
         # The server picks the translations out (a third of the text to move and decode),
         # for every id passed as one array.
         with connection.cursor() as cursor:
-            # The ids as one array literal: composed here at once rather than adapted one
-            # by one.
-            cursor.execute(_TRANSLATIONS_SQL, ["{" + ",".join(map(str, record_ids)) + "}"])
+            cursor.execute(_TRANSLATIONS_SQL, [_id_array(record_ids)])
             found = cursor.fetchall()
         ids, texts = [row[0] for row in found], [row[1] for row in found]
         return dict(zip(ids, json_decode(texts), strict=True))
@@ -391,6 +389,11 @@ def translations_of(record_ids: list[int]) -> dict[int, dict[str, str]]:
         for record_id, fields in records.values_list("id", "fields"):
             found_here[record_id] = {piece["name"]: piece["translation"] for piece in fields}
     return found_here
+
+
+def _id_array(record_ids: list[int]) -> str:
+    """Return ids as one PostgreSQL array literal: composed at once, not adapted one by one."""
+    return "{" + ",".join(map(str, record_ids)) + "}"
 
 
 def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime) -> None:
@@ -452,7 +455,7 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
     cursor.execute(_SETTLED_INSERT, [RULE, RULE_VERSION, at, *span])
     for status, chosen in ((_VALIDATED, settled.validated), (_DISPUTED, ~settled.validated)):
         if chosen.any():
-            ids = "{" + ",".join(map(str, settled.record_ids[chosen].tolist())) + "}"
+            ids = _id_array(settled.record_ids[chosen].tolist())
             cursor.execute(_SETTLED_STATUS, [status, at, *span, ids])
     # Dropped now, not only at commit: a caller's transaction may settle again.
     cursor.execute("DROP TABLE somos_settled")
