@@ -236,9 +236,12 @@ def answers_agreement_columns(
     starts = np.flatnonzero(np.r_[True, records[1:] != records[:-1]]) if len(records) else records
     sizes = np.diff(np.r_[starts, len(records)]).astype(np.int64)
     results = []
+    text_units = None
     for question in measured:
         if question.kind == Question.Kind.TEXT:
-            measure = _text_measure(question, distinct, given, records, starts, sizes, texts)
+            if text_units is None:
+                text_units = _text_units(records, starts, sizes, texts)
+            measure = _text_measure(question, distinct, given, text_units, texts)
         else:
             measure = _choice_measure(question, distinct, given, records)
         alpha, percent, units, count = measure
@@ -273,13 +276,48 @@ def _choice_measure(
     return _measure(records[kept], answer_keys[kept])
 
 
+class _TextUnits(NamedTuple):
+    """What every correction question's measure shares: the units and their answers."""
+
+    # Per answer, the position of its record (a record's answers side by side).
+    records: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    # Per unit, its record's position; per answer, its unit.
+    unit_records: np.ndarray
+    unit_of: np.ndarray
+    # The units whose machine translation is given whole (ComparedTexts.translations).
+    whole: dict[int, Mapping[str, str]]
+
+
+def _text_units(
+    records: np.ndarray, starts: np.ndarray, sizes: np.ndarray, texts: ComparedTexts
+) -> _TextUnits:
+    unit_records = records[starts]
+    whole: dict[int, Mapping[str, str]] = {}
+    if texts.translations and len(unit_records):
+        # A record's unit by its position: each given record looked up once, not once per
+        # unit and question.
+        unit_at = np.full(int(unit_records.max()) + 1, -1, dtype=np.int64)
+        unit_at[unit_records] = np.arange(len(unit_records))
+        for record, translations in texts.translations.items():
+            if 0 <= record < len(unit_at) and unit_at[record] >= 0:
+                whole[int(unit_at[record])] = translations
+    return _TextUnits(
+        records=records,
+        starts=starts,
+        sizes=sizes,
+        unit_records=unit_records,
+        unit_of=np.repeat(np.arange(len(starts)), sizes),
+        whole=whole,
+    )
+
+
 def _text_measure(
     question: Question,
     distinct: Sequence[Mapping],
     given: np.ndarray,
-    records: np.ndarray,
-    starts: np.ndarray,
-    sizes: np.ndarray,
+    units: _TextUnits,
     texts: ComparedTexts,
 ) -> tuple[float | None, float | None, int, int]:
     """Measure a piece's correction question over the texts each answer leaves (see above).
@@ -288,20 +326,18 @@ def _text_measure(
     their answers keep the machine translation. Only the others' machine text is looked at.
     """
     name, field = question.name, question.field
+    records, starts, sizes, whole = units.records, units.starts, units.sizes, units.whole
     has_key = np.array([name in value for value in distinct], dtype=bool)
     # A text that is there and not blank; the rest keep the machine translation.
     written = [value.get(name) for value in distinct]
     written = [text if isinstance(text, str) and text.strip() else None for text in written]
-    unit_records = records[starts].tolist()
-    whole = [texts.translations.get(record) for record in unit_records]
     column = texts.pieces.get(field)
-    has_piece = np.zeros(len(unit_records), dtype=bool)
-    if column is not None and len(unit_records):
+    has_piece = np.zeros(len(starts), dtype=bool)
+    if column is not None and len(starts):
         present = pc.is_valid(column).to_numpy(zero_copy_only=False)
-        has_piece = present[records[starts]]
-    for unit, translations in enumerate(whole):
-        if translations is not None:
-            has_piece[unit] = field in translations
+        has_piece = present[units.unit_records]
+    for unit, translations in whole.items():
+        has_piece[unit] = field in translations
     if len(starts):
         answered = np.logical_or.reduceat(has_key[given], starts)
     else:
@@ -309,18 +345,17 @@ def _text_measure(
     active = has_piece & answered
     untouched = Counter(sizes[has_piece & ~answered].tolist())
     active_units = np.flatnonzero(active)
-    from_column = [unit for unit in active_units.tolist() if whole[unit] is None]
     machine: dict[int, str] = {}
+    from_column = [unit for unit in active_units.tolist() if unit not in whole]
     if from_column:
-        positions = pa.array([unit_records[unit] for unit in from_column], pa.int64())
+        positions = pa.array(units.unit_records[from_column], pa.int64())
         machine = dict(zip(from_column, column.take(positions).to_pylist(), strict=True))
-    for unit in active_units.tolist():
-        if whole[unit] is not None:
-            machine[unit] = whole[unit][field]
-    unit_of = np.repeat(np.arange(len(starts)), sizes)
-    in_active = active[unit_of]
+    for unit, translations in whole.items():
+        if active[unit]:
+            machine[unit] = translations[field]
+    in_active = active[units.unit_of]
     active_given = given[in_active]
-    answer_units = unit_of[in_active]
+    answer_units = units.unit_of[in_active]
     answer_text = pa.array(written, pa.string()).take(pa.array(active_given))
     answer_machine = pa.array([machine[unit] for unit in active_units.tolist()], pa.string()).take(
         pa.array(np.searchsorted(active_units, answer_units))
