@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import StoredJSONField
+
 
 class Response(models.Model):
     """A volunteer's answer to one record: one per (record, user), whichever UI it came from."""
@@ -145,7 +147,8 @@ class Consensus(models.Model):
     rule_version = models.PositiveSmallIntegerField(_("rule version"))
     # {"answers": [{"response", "user", "values"}], "translations": {piece: text}}; the
     # translations only where the rule compared corrections with them (consensus/services.py).
-    inputs = models.JSONField(_("inputs"), default=dict)
+    # Read back whole, never queried inside: `json`, which bulk consensus writes cheaply.
+    inputs = StoredJSONField(_("inputs"), default=dict)
     verdict = models.CharField(_("verdict"), max_length=40, blank=True)
     # {piece: final text}; null for a piece the answers left undecided.
     pieces = models.JSONField(_("final text"), default=dict)

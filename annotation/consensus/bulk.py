@@ -442,7 +442,7 @@ def _settled_store(cursor, *, settled: _Settled, answers: _Answers, at: datetime
     )
     cursor.execute(
         "CREATE TEMPORARY TABLE somos_settled (record_id bigint, verdict text, status text,"
-        " reason text, agreement double precision, inputs jsonb, pieces jsonb) ON COMMIT DROP"
+        " reason text, agreement double precision, inputs json, pieces jsonb) ON COMMIT DROP"
     )
     text = io.BytesIO()
     pa_csv.write_csv(table, text, write_options=pa_csv.WriteOptions(include_header=False))
