@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from annotation.consensus.bulk import consensus_compute_pending
 from annotation.consensus.rule import (
@@ -307,6 +308,39 @@ def test_consensus_compute_pending_settles_completed_records_in_bulk(arc_campaig
     assert (counter.records_validated, counter.records_disputed) == (2, 1)
     assert _agreement(arc_campaign, users[0]) == (2, 2)
     assert _agreement(arc_campaign, users[1]) == (2, 2)
+
+
+@pytest.mark.django_db
+def test_consensus_compute_pending_stores_rows_as_the_one_record_path_does(arc_campaign):
+    # The bulk path COPYs its rows and passes the machine translation through as the
+    # server's JSON text: texts a CSV or JSON writer must escape come back exactly, and
+    # every column holds what consensus_settle would have written.
+    hostile = 'Comillas "dobles", coma, \\barra\\, salto\nde línea, tab\t y emoji 🧪 =1+1'
+    users = [UserFactory() for _ in range(2)]
+    record = arc_campaign.records.order_by("id").first()
+    fields = [{**piece, "translation": hostile + piece["name"]} for piece in record.fields]
+    Record.objects.filter(pk=record.pk).update(fields=fields, submitted_count=2, status="completed")
+    for user in users:
+        Response.objects.create(
+            record=record,
+            campaign=arc_campaign,
+            user=user,
+            values={"verdict": "correct", "note": hostile},
+            status="submitted",
+        )
+    before = timezone.now()
+
+    assert consensus_compute_pending(campaign=arc_campaign) == 1
+
+    consensus = Consensus.objects.get(record=record)
+    assert consensus.pieces == {piece["name"]: piece["translation"] for piece in fields}
+    assert [answer["values"]["note"] for answer in consensus.inputs["answers"]] == [hostile] * 2
+    assert (consensus.rule, consensus.rule_version) == (RULE, RULE_VERSION)
+    assert (consensus.status, consensus.verdict, consensus.reason) == ("validated", "correct", "")
+    assert (consensus.reviewed, consensus.note, consensus.decided_by) == (False, "", None)
+    assert consensus.agreement == 1.0
+    assert before <= consensus.decided_at <= timezone.now()
+    assert Record.objects.get(pk=record.pk).status == "validated"
 
 
 @pytest.mark.django_db(transaction=True)
