@@ -11,6 +11,8 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import sync_playwright
 
+from tests.e2e.pages import ARTIFACTS
+
 CHROMIUM = os.environ.get("SOMOS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -43,13 +45,36 @@ def browser(_orm_beside_playwright):
         browser.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Kept on the test for the page fixture's teardown, which runs after the call's report.
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(locale="es-ES", viewport={"width": 1280, "height": 860})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    if getattr(request.node, "call_failed", False):
+        _failure_keep(page, request.node.name)
     context.close()
+
+
+def _failure_keep(page, name: str) -> None:
+    """Keep what the browser showed when a test failed: a screenshot, and the page's text."""
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True, timeout=5_000)
+        # Printed in the teardown: pytest shows it under the failure.
+        print(f"page at failure: {page.url}\n{page.inner_text('body', timeout=2_000)[:2_000]}")
+    except Exception as error:
+        # A closed or hung page must not hide the failure itself.
+        print(f"page at failure: not readable ({error})")
 
 
 @pytest.fixture
