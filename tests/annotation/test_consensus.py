@@ -312,9 +312,10 @@ def test_consensus_compute_pending_settles_completed_records_in_bulk(arc_campaig
 
 @pytest.mark.django_db
 def test_consensus_compute_pending_stores_rows_as_the_one_record_path_does(arc_campaign):
-    # The bulk path COPYs its rows and passes the machine translation through as the
-    # server's JSON text: texts a CSV or JSON writer must escape come back exactly, and
-    # every column holds what consensus_settle would have written.
+    # The bulk path sends its decisions through a CSV COPY and builds a correct majority's
+    # final text from the record's translations on the server: texts a CSV or JSON writer
+    # must escape come back exactly, and every column holds what consensus_settle would
+    # have written.
     hostile = 'Comillas "dobles", coma, \\barra\\, salto\nde línea, tab\t y emoji 🧪 =1+1'
     users = [UserFactory() for _ in range(2)]
     record = arc_campaign.records.order_by("id").first()

@@ -11,7 +11,7 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.pages import ARTIFACTS
+from tests.e2e.pages import screenshot
 
 CHROMIUM = os.environ.get("SOMOS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,8 +68,7 @@ def page(browser, request):
 def _failure_keep(page, name: str) -> None:
     """Keep what the browser showed when a test failed: a screenshot, and the page's text."""
     try:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"failed-{name}.png"), full_page=True, timeout=5_000)
+        screenshot(page, f"failed-{name}", timeout=5_000)
         # Printed in the teardown: pytest shows it under the failure.
         print(f"page at failure: {page.url}\n{page.inner_text('body', timeout=2_000)[:2_000]}")
     except Exception as error:

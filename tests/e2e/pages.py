@@ -20,11 +20,14 @@ def sign_in(page, base_url: str, email: str) -> None:
     page.wait_for_selector("text=Mi perfil")
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under artifacts/ for people to look at."""
+def screenshot(page, name: str, *, timeout: float | None = None) -> Path:
+    """Save a full-page screenshot under artifacts/ for people to look at.
+
+    timeout: milliseconds to wait for the page; the page's default timeout when None.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, timeout=timeout)
     return path
 
 
