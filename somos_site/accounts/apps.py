@@ -10,6 +10,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from somos_site import database_fork
+
+        # Site-wide, here as the first of Somos's apps to load: every process (web, Celery,
+        # commands) has it before it could fork.
+        database_fork.register()
+
         from allauth.socialaccount.signals import social_account_added, social_account_updated
 
         from somos_site.accounts.adapters import huggingface_account_linked
