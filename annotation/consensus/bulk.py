@@ -228,10 +228,14 @@ def _pending_settle(*, campaign: Campaign, ids: tuple[int, int] | None) -> int:
     first, last = ids if ids is not None else (0, _LAST_ID)
     pending = pending.filter(id__range=(first, last))
     locked = pending.select_for_update(of=("self",)).order_by("id").values_list("id", flat=True)
-    # Reading every id takes every lock.
-    if not list(locked):
-        return 0
     with connection.cursor() as cursor:
+        # Counting every locked row takes every lock, in id order, on the server: the ids
+        # themselves are not needed here (100k of them cost a part ~0.1 s to read). The
+        # ORM's own SQL, its values still parameters.
+        sql, params = locked.query.sql_with_params()
+        cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)  # noqa: S608
+        if not cursor.fetchone()[0]:
+            return 0
         # Room for the joins' hash tables in memory rather than temporary files; and no JIT,
         # whose compiling costs more than these row-by-row statements gain from it.
         cursor.execute("SET LOCAL work_mem = '64MB'")
