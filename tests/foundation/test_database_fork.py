@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -19,18 +19,16 @@ def _backend_pid() -> int:
 
 def _in_a_thread(work):
     """Run work in a new thread, as a request would, its connection back to the pool after."""
-    result = []
 
-    def run() -> None:
+    def run():
         try:
-            result.append(work())
+            return work()
         finally:
             connection.close()
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return result[0]
+    # The executor's result re-raises what the thread raised.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(run).result()
 
 
 def _child_pids(answers) -> None:
