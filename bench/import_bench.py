@@ -233,18 +233,10 @@ def raw_copy(*, dsn: str, rows: list[bytes]) -> tuple[float, int]:
             " REFERENCES campaigns_campaign (id) DEFERRABLE INITIALLY DEFERRED"
         )
         conn.commit()
-        checkpoint(dsn)
-        started = time.perf_counter()
         statement = (
             f"COPY {SCRATCH_TABLE} ({record_writer._COPY_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
         )
-        with conn.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(record_writer._BINARY_SIGNATURE)
-            for chunk in rows:
-                copy.write(chunk)
-            copy.write(record_writer._BINARY_TRAILER)
-        conn.commit()
-        seconds = time.perf_counter() - started
+        seconds = binary_copy_timed(conn=conn, dsn=dsn, statement=statement, rows=rows)
         count = conn.execute(f"SELECT count(*) FROM {SCRATCH_TABLE}").fetchone()
     return seconds, count[0] if count else 0
 
@@ -257,6 +249,23 @@ def checkpoint(dsn: str) -> None:
     """
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
+
+
+def binary_copy_timed(
+    *, conn: psycopg.Connection, dsn: str, statement: str | sql.Composed, rows: list[bytes]
+) -> float:
+    """From a fresh checkpoint, COPY binary rows with `statement` and commit; return seconds."""
+    from campaigns import record_writer
+
+    checkpoint(dsn)
+    started = time.perf_counter()
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(record_writer._BINARY_SIGNATURE)
+        for chunk in rows:
+            copy.write(chunk)
+        copy.write(record_writer._BINARY_TRAILER)
+    conn.commit()
+    return time.perf_counter() - started
 
 
 def floor_rows(*, english: Path, spanish: Path) -> list[bytes]:
@@ -301,8 +310,6 @@ def floor_copy(*, dsn: str, rows: list[bytes]) -> float:
     column is kept up: what storing the records' content alone costs the server, the
     least any importer pays for it.
     """
-    from campaigns import record_writer
-
     table = sql.Identifier(FLOOR_TABLE)
     with psycopg.connect(dsn) as conn:
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
@@ -312,16 +319,8 @@ def floor_copy(*, dsn: str, rows: list[bytes]) -> float:
             )
         )
         conn.commit()
-        checkpoint(dsn)
-        started = time.perf_counter()
         statement = sql.SQL("COPY {} FROM STDIN WITH (FORMAT binary)").format(table)
-        with conn.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(record_writer._BINARY_SIGNATURE)
-            for chunk in rows:
-                copy.write(chunk)
-            copy.write(record_writer._BINARY_TRAILER)
-        conn.commit()
-        seconds = time.perf_counter() - started
+        seconds = binary_copy_timed(conn=conn, dsn=dsn, statement=statement, rows=rows)
         count = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()
         conn.execute(sql.SQL("DROP TABLE {}").format(table))
         conn.commit()
