@@ -166,8 +166,12 @@ def import_run(*, english: Path, spanish: Path) -> tuple[float, float]:
     return seconds, peak_mb
 
 
-def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[bytes]:
-    """Build the binary COPY rows the importer writes, with its own reader, checks and encoder."""
+def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> tuple[list[bytes], list[bytes]]:
+    """Build the binary COPY rows the importer writes, with its own reader, checks and encoder.
+
+    Returns them and, from the same encoded records, the floor's rows: only the content
+    every record must hold (see floor_chunk).
+    """
     from campaigns import record_writer
     from campaigns.importers.presets import preset_get
     from campaigns.importers.sources import Source
@@ -178,10 +182,11 @@ def raw_rows(*, english: Path, spanish: Path, campaign_id: int) -> list[bytes]:
     campaign = Campaign.objects.get(pk=campaign_id)
     columns = preset_get("okapi_mmlu").read_columns(Source(english), Source(spanish))
     shared = record_writer._shared_fields(campaign)
-    return [
-        record_writer._binary_rows(batch, shared)
-        for batch in record_writer._column_batches(campaign, columns)
-    ]
+    rows, floor = [], []
+    for batch in record_writer._column_batches(campaign, columns):
+        rows.append(record_writer._binary_rows(batch, shared))
+        floor.append(floor_chunk(batch))
+    return rows, floor
 
 
 def lines_copy(*, dsn: str, english: Path, spanish: Path) -> float:
@@ -268,39 +273,31 @@ def binary_copy_timed(
     return time.perf_counter() - started
 
 
-def floor_rows(*, english: Path, spanish: Path) -> list[bytes]:
-    """The content every record must hold, as binary COPY rows built by the importer's reader.
+def floor_chunk(records: list) -> bytes:
+    """Encoded records as binary COPY rows of only the content every record must hold.
 
     External id, pieces (jsonb: annotation and consensus read inside them) and the original
     rows kept whole (json, as read): what DESIGN's Record holds, with no metadata, status,
-    triage or timestamps.
+    triage or timestamps. `records` are the writer's encoded records, so the bytes are the
+    importer's.
     """
     from campaigns import record_writer
-    from campaigns.importers.presets import preset_get
-    from campaigns.importers.sources import Source
 
     length = record_writer._pack_length
     field_count = struct.pack("!h", 3)
-    chunks = []
-    columns = preset_get("okapi_mmlu").read_columns(Source(english), Source(spanish))
-    for batch in columns:
-        rows = []
-        for external_id, fields, source_row in zip(
-            batch.external_ids, record_writer._fields_json(batch), batch.source_rows, strict=True
-        ):
-            identifier = external_id.encode()
-            rows += (
-                field_count,
-                length(len(identifier)),
-                identifier,
-                length(len(fields) + 1),
-                b"\x01",
-                fields,
-                length(len(source_row)),
-                source_row,
-            )
-        chunks.append(b"".join(rows))
-    return chunks
+    rows: list[bytes] = []
+    for external_id, fields, source_row, _metadata, _triage in records:
+        rows += (
+            field_count,
+            length(len(external_id)),
+            external_id,
+            length(len(fields) + 1),
+            b"\x01",
+            fields,
+            length(len(source_row)),
+            source_row,
+        )
+    return b"".join(rows)
 
 
 def floor_copy(*, dsn: str, rows: list[bytes]) -> float:
@@ -373,7 +370,7 @@ def main() -> None:
             say(f"raw COPY of the lines: {copy_seconds:.2f} s, {copy_rows_per_s:.0f} rows/s")
 
             say("building the importer's column values for a COPY into a records-shaped table")
-            rows = raw_rows(english=english, spanish=spanish, campaign_id=campaign.pk)
+            rows, floor = raw_rows(english=english, spanish=spanish, campaign_id=campaign.pk)
             shaped_seconds, shaped_count = raw_copy(dsn=args.dsn, rows=rows)
             del rows
             if shaped_count != args.rows:
@@ -386,10 +383,9 @@ def main() -> None:
                 f" {args.rows / shaped_seconds:.0f} rows/s (for information)"
             )
 
-            say("building the records' required content alone (external id, pieces, rows)")
-            rows = floor_rows(english=english, spanish=spanish)
-            floor_seconds = floor_copy(dsn=args.dsn, rows=rows)
-            del rows
+            say("the records' required content alone (external id, pieces, rows)")
+            floor_seconds = floor_copy(dsn=args.dsn, rows=floor)
+            del floor
             floor_ratio = copy_seconds / floor_seconds
             say(
                 f"COPY of that content alone into {FLOOR_TABLE} (no index):"
