@@ -8,6 +8,7 @@ from itertools import accumulate
 
 import plotly.graph_objects as go
 from dash import Input, Output, dcc, html
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django_countries import countries
 from django_plotly_dash import DjangoDash
@@ -51,6 +52,8 @@ def campaign_figures(slug: str, _refreshes: int | None, user=None, **kwargs):
 def _layout(title: str) -> dict:
     return {
         "title": {"text": title, "x": 0, "font": {"size": 15}},
+        # Numbers on the axes as the page's language writes them (1.000,5 in Spanish).
+        "separators": get_format("DECIMAL_SEPARATOR") + get_format("THOUSAND_SEPARATOR"),
         "margin": {"l": 40, "r": 10, "t": 40, "b": 30},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -101,26 +104,45 @@ def _daily_figure(campaign: Campaign) -> go.Figure:
     figure.update_layout(
         **_layout(_("Answers per day")),
         xaxis=_days_axis([day for day, _count in series]),
-        yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+        yaxis=_count_axis(max(counts)),
+        yaxis2={
+            **_count_axis(sum(counts)),
+            "overlaying": "y",
+            "side": "right",
+            "showgrid": False,
+        },
     )
     return figure
 
 
+# A campaign's first days are drawn in a week's frame, not as one bar across the whole plot.
+SHORTEST_WINDOW_DAYS = 7
+
+
 def _days_axis(days: list[date]) -> dict:
-    """A date axis in whole days, half a day of room either side, at most ~10 ticks."""
+    """A date axis in whole days, a week at least, half a day of room either side, ~10 ticks."""
     if not days:
         return {"type": "date"}
-    span = (days[-1] - days[0]).days + 1
+    first = min(days[0], days[-1] - timedelta(days=SHORTEST_WINDOW_DAYS - 1))
+    span = (days[-1] - first).days + 1
     return {
         "type": "date",
         "range": [
-            (datetime.combine(days[0], time()) - timedelta(hours=12)).isoformat(),
+            (datetime.combine(first, time()) - timedelta(hours=12)).isoformat(),
             (datetime.combine(days[-1], time()) + timedelta(hours=12)).isoformat(),
         ],
-        "tick0": days[0].isoformat(),
+        "tick0": first.isoformat(),
         "dtick": DAY_MS * math.ceil(span / 10),
         "tickformat": "%d/%m",
     }
+
+
+def _count_axis(highest: int) -> dict:
+    """A count axis from zero, in whole numbers: no 0.5 answers on a quiet day."""
+    axis = {"rangemode": "tozero", "tickformat": ","}
+    if highest <= 5:
+        axis["dtick"] = 1
+    return axis
 
 
 def _country_figure(campaign: Campaign) -> go.Figure:

@@ -30,17 +30,27 @@ def test_daily_chart_without_answers_says_so_instead_of_empty_axes(arc_campaign)
     )
 
 
-def test_daily_chart_with_one_day_has_a_day_wide_bar_and_day_ticks(arc_campaign):
+def test_daily_chart_with_one_day_draws_a_day_wide_bar_in_a_week(arc_campaign):
     response_submit(
         record=arc_campaign.records.first(), user=UserFactory(), values={"verdict": "correct"}
     )
-    daily = _daily(arc_campaign)
+    with translation.override("es"):
+        daily = _daily(arc_campaign)
     assert daily.layout.xaxis.type == "date" and daily.layout.xaxis.dtick == DAY_MS
     start, end = daily.layout.xaxis.range
     today = timezone.now().date()
-    assert start.startswith(str(today - timedelta(days=1))) and "T12:00" in start
+    # The six days before the first answer are in the frame: one bar is not the whole plot.
+    assert start.startswith(str(today - timedelta(days=7))) and "T12:00" in start
     assert end.startswith(str(today)) and "T12:00" in end
+    assert daily.layout.xaxis.tick0 == str(today - timedelta(days=6))
     assert daily.data[0].width == 0.8 * DAY_MS
+    # Both counts start at zero, in whole answers, with the page's separators.
+    for axis in (daily.layout.yaxis, daily.layout.yaxis2):
+        assert axis.rangemode == "tozero" and axis.dtick == 1
+    assert list(daily.data[1].y) == [1]
+    assert daily.layout.separators == ",\xa0"
+    with translation.override("en"):
+        assert _daily(arc_campaign).layout.separators == ".,"
 
 
 def test_daily_chart_over_two_months_keeps_about_ten_ticks(arc_campaign):
@@ -51,4 +61,7 @@ def test_daily_chart_over_two_months_keeps_about_ten_ticks(arc_campaign):
     )
     daily = _daily(arc_campaign)
     assert daily.layout.xaxis.dtick == 6 * DAY_MS
+    assert daily.layout.xaxis.tick0 == str(today - timedelta(days=59))
     assert list(daily.data[0].y) == list(range(60, 0, -1))
+    # Large counts get Plotly's own steps, still from zero.
+    assert daily.layout.yaxis.dtick is None and daily.layout.yaxis.rangemode == "tozero"
