@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from annotation.services import response_submit
 from campaigns.models import Record
@@ -70,6 +71,18 @@ def test_review_record_shows_every_answer_side_by_side(client, disputed, reviewe
     assert "Primera corrección" in page and "Segunda corrección" in page
     assert disputed.fields[0]["source"] in page
     assert 'value="__custom__"' in page
+
+
+def test_review_record_names_both_languages_in_the_visitors_language(
+    client, disputed, reviewer
+):
+    client.force_login(reviewer)
+    # The override puts the thread's language back after the middleware switched it.
+    with translation.override(None):
+        page = client.get(_record_url(disputed), HTTP_ACCEPT_LANGUAGE="ca").content.decode()
+    # Catalan, as the visitor's browser asks: not Django's English names.
+    assert "Original (Anglès)" in page and "(Espanyol)" in page
+    assert f'<td lang="en">{disputed.fields[0]["source"]}</td>' in page
 
 
 def test_review_decision_is_recorded_and_final(client, arc_campaign, disputed, reviewer):

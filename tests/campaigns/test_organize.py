@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from campaigns.models import Campaign, ImportRun, Question, Record
 from campaigns.samples import SAMPLE_DATA
@@ -148,6 +149,18 @@ def test_organize_generic_campaign_maps_csv_columns(client, creator):
     assert record.fields == [{"name": "text_es", "source": "Thanks", "translation": "Gracias"}]
     assert record.metadata == {"topic": "courtesy"}
     assert campaign.questions.filter(name="text_es_corrected").exists()
+
+
+def test_organize_preview_names_both_languages_in_the_visitors_language(
+    client, organizer, arc_campaign
+):
+    client.force_login(organizer)
+    # The override puts the thread's language back after the middleware switched it.
+    with translation.override(None):
+        page = client.get(
+            reverse("campaign_preview", args=[arc_campaign.slug]), HTTP_ACCEPT_LANGUAGE="ca"
+        ).content.decode()
+    assert "Original (Anglès)" in page and "Traducció automàtica (Espanyol)" in page
 
 
 def test_organize_pages_are_hidden_from_other_organizers(client, arc_campaign):
