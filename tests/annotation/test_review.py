@@ -73,9 +73,7 @@ def test_review_record_shows_every_answer_side_by_side(client, disputed, reviewe
     assert 'value="__custom__"' in page
 
 
-def test_review_record_names_both_languages_in_the_visitors_language(
-    client, disputed, reviewer
-):
+def test_review_record_names_both_languages_in_the_visitors_language(client, disputed, reviewer):
     client.force_login(reviewer)
     # The override puts the thread's language back after the middleware switched it.
     with translation.override(None):
