@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from leaderboard.vocabulary import domain_name, task_name
+
 
 class LeaderboardDataset(models.Model):
     """An evaluation dataset of the Spanish LLM leaderboard."""
@@ -30,6 +32,16 @@ class LeaderboardDataset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def domain_label(self) -> str:
+        """The domain as the visitor's language names it."""
+        return domain_name(self.domain)
+
+    @property
+    def task_label(self) -> str:
+        """The task as the visitor's language names it."""
+        return task_name(self.task)
 
 
 class LeaderboardDatasetVersion(models.Model):

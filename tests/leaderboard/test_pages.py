@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from annotation.services import response_submit
 from leaderboard.export.services import campaign_export
@@ -133,3 +134,28 @@ def test_leaderboard_registry_filters_by_language(client, language_restored):
     # Languages are named, in the page's language.
     assert "<td>Spanish, Basque</td>" in page
     assert '<option value="eu">Basque</option>' in page
+
+
+def test_leaderboard_domains_and_tasks_show_in_the_visitors_language(client):
+    leaderboard_registry_seed()
+    LeaderboardDataset.objects.create(
+        name="Propio", slug="propio", domain="Poesía medieval", task="Multiple choice QA"
+    )
+    # The override puts the thread's language back after the middleware switched it.
+    with translation.override(None):
+        catalan = client.get(
+            reverse("leaderboard_registry"), HTTP_ACCEPT_LANGUAGE="ca"
+        ).content.decode()
+        galician = client.get(
+            reverse("leaderboard_dataset", args=["arc-c_es"]), HTTP_ACCEPT_LANGUAGE="gl"
+        ).content.decode()
+        own = client.get(
+            reverse("leaderboard_dataset", args=["propio"]), HTTP_ACCEPT_LANGUAGE="ca"
+        ).content.decode()
+    assert "Ciència" in catalan and "Preguntes d&#x27;opció múltiple" in catalan
+    assert "Multiple choice QA" not in catalan and "Miscellaneous" not in catalan
+    assert "Ciencia" in galician and "Preguntas de escolla múltiple" in galician
+    # A value the vocabulary does not list shows as staff typed it.
+    assert "Poesía medieval" in own and "Preguntes d&#x27;opció múltiple" in own
+    # Stored as the paper writes them: one stable value for the API and the exports.
+    assert LeaderboardDataset.objects.get(slug="arc-c_es").task == "Multiple choice QA"
