@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -42,6 +43,29 @@ def campaigns_for_home(*, languages_first: Sequence[str] = ()) -> QuerySet[Campa
         When(target_language__in=list(languages_first), then=Value(0)), default=Value(1)
     )
     return campaigns.order_by(into_theirs, *newest)
+
+
+# How many of their campaigns the home page offers a returning volunteer to go on with.
+CONTINUE_CAMPAIGNS = 3
+
+
+def campaigns_to_continue(*, user: AbstractBaseUser) -> list[ContributorCounter]:
+    """The active campaigns the volunteer has answered in and may still see, latest first.
+
+    Each with the volunteer's counter (their answers) and the campaign's counter (progress).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    counters = (
+        ContributorCounter.objects.filter(
+            user=user, submitted__gt=0, campaign__status=Campaign.Status.ACTIVE
+        )
+        .select_related("campaign", "campaign__counter")
+        .order_by("-last_submitted_at")
+    )
+    # A private campaign the volunteer answered in may since have closed its doors to them.
+    seen = (counter for counter in counters.iterator() if may_see(user, counter.campaign))
+    return list(islice(seen, CONTINUE_CAMPAIGNS))
 
 
 # Campaigns still taking answers first, then those that will again, then the finished ones.

@@ -24,6 +24,7 @@ from dashboards.selectors import (
     campaign_target_languages,
     campaigns_for_home,
     campaigns_listed,
+    campaigns_to_continue,
     campaigns_totals,
     contributors_by,
     daily_series,
@@ -53,7 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/home.html",
-        {"campaigns": campaigns, "totals": campaigns_totals(campaigns)},
+        {
+            "campaigns": campaigns,
+            "totals": campaigns_totals(campaigns),
+            "to_continue": campaigns_to_continue(user=request.user),
+        },
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from annotation.services import response_submit
 from campaigns.models import Campaign
-from campaigns.services import campaign_create
+from campaigns.services import campaign_create, campaign_settings_update, campaign_status_change
 from somos_site.accounts.services import profile_update
-from tests.factories import campaign_build
+from tests.factories import UserFactory, arc_campaign_build, campaign_build
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,31 @@ def test_home_shows_the_page_languages_campaigns_first_to_anyone_else(
     client.force_login(volunteer)
     profile_update(user=volunteer, display_name="Sin idiomas")
     assert _home_order(client) == ["arc-es", "arc-eu", "arc-ca"]
+
+
+def test_home_offers_a_returning_volunteer_their_campaigns_to_go_on_with(
+    client, arc_campaign, volunteer
+):
+    for record in arc_campaign.records.order_by("id")[:2]:
+        response_submit(record=record, user=volunteer, values={"verdict": "correct"})
+    paused = arc_campaign_build(slug="en-pausa", name="Campaña en pausa")
+    closed_to_them = arc_campaign_build(slug="privada", name="Campaña privada")
+    for campaign in (paused, closed_to_them):
+        response_submit(
+            record=campaign.records.first(), user=volunteer, values={"verdict": "correct"}
+        )
+    campaign_status_change(campaign=paused, status=Campaign.Status.PAUSED)
+    campaign_settings_update(campaign=closed_to_them, is_public=False)
+
+    client.force_login(volunteer)
+    page = client.get(reverse("home")).content.decode()
+    mine = page[page.index("Sigue donde lo dejaste") : page.index('id="campaigns"')]
+    assert "ARC test" in mine and "Has validado 2 registros" in mine
+    assert reverse("annotate", args=[arc_campaign.slug]) in mine
+    # Only campaigns still taking answers from them.
+    assert "Campaña en pausa" not in mine and "Campaña privada" not in mine
+
+    client.force_login(UserFactory())
+    assert "Sigue donde lo dejaste" not in client.get(reverse("home")).content.decode()
+    client.logout()
+    assert "Sigue donde lo dejaste" not in client.get(reverse("home")).content.decode()
