@@ -214,14 +214,16 @@ def guide_edit(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 def guide_inbox(request: HttpRequest, campaign: Campaign) -> HttpResponse:
     """Organizers: the campaign's questions, to answer, resolve and promote."""
     guide = guide_of(campaign)
+    status = request.GET.get("status") or ""
     return render(
         request,
         "guides/inbox.html",
         {
             "campaign": campaign,
-            "questions": inbox(guide=guide, status=request.GET.get("status") or None),
+            "questions": inbox(guide=guide, status=status or None),
             "answer_form": AnswerForm(),
             "statuses": GuideQuestion.Status.choices,
+            "current_status": status,
         },
     )
 

@@ -112,3 +112,22 @@ def test_guide_pages_are_for_organizers_only(client, guide, volunteer):
     client.force_login(volunteer)
     assert client.get(reverse("guide_edit", args=[guide.campaign.slug])).status_code == 404
     assert client.get(reverse("guide_inbox", args=[guide.campaign.slug])).status_code == 404
+
+
+def test_question_inbox_filters_by_status_and_marks_the_filter_shown(
+    client, guide, volunteer, organizer
+):
+    open_one = question_ask(guide=guide, user=volunteer, text="¿Sigue abierta?")
+    answered = question_ask(guide=guide, user=volunteer, text="¿Ya respondida?")
+    question_answer(question=answered, user=organizer, answer="Sí.")
+    client.force_login(organizer)
+    url = reverse("guide_inbox", args=[guide.campaign.slug])
+
+    page = client.get(url, {"status": "answered"}).content.decode()
+    assert answered.text in page and open_one.text not in page
+    assert '<a class="tab" href="?status=answered" aria-current="page">' in page
+    assert page.count('aria-current="page"') == 1
+
+    every = client.get(url).content.decode()
+    assert answered.text in every and open_one.text in every
+    assert '<a class="tab" href="?" aria-current="page">' in every
