@@ -23,7 +23,7 @@ from campaigns.forms import (
 from campaigns.jobs.selectors import campaign_jobs
 from campaigns.jobs.services import import_job_start
 from campaigns.models import Campaign, Job
-from campaigns.selectors import campaigns_organized_by, records_preview
+from campaigns.selectors import campaigns_to_organize, records_preview
 from campaigns.services import (
     ALLOWED_TRANSITIONS,
     QuestionNotInCampaign,
@@ -38,7 +38,7 @@ from campaigns.services import (
 @login_required
 def organize_index(request: HttpRequest) -> HttpResponse:
     """Campaign creators and organizers: the campaigns they organize."""
-    campaigns = campaigns_organized_by(user=request.user)
+    campaigns = campaigns_to_organize(user=request.user)
     may_create = can_create_campaigns(request.user)
     if not may_create and not campaigns.exists():
         raise PermissionDenied

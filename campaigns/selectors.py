@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from campaigns.access import may_see
 from campaigns.importers.presets import preset_get
@@ -27,6 +27,20 @@ def campaigns_organized_by(*, user) -> QuerySet[Campaign]:
     if not user.is_staff:
         campaigns = campaigns.filter(organizers=user)
     return campaigns.order_by("-created_at")
+
+
+def campaigns_to_organize(*, user) -> QuerySet[Campaign]:
+    """campaigns_organized_by, each with what waits for its organizers.
+
+    `questions_open` counts the guide's unanswered questions; the disputed records are on the
+    campaign's counter.
+    """
+    waiting = Q(guide__questions__status="open")
+    return (
+        campaigns_organized_by(user=user)
+        .select_related("counter")
+        .annotate(questions_open=Count("guide__questions", filter=waiting))
+    )
 
 
 def records_preview(*, campaign: Campaign, limit: int) -> list[dict]:

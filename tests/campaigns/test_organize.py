@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from annotation.services import response_submit
 from campaigns.models import Campaign, ImportRun, Question, Record
 from campaigns.samples import SAMPLE_DATA
 from campaigns.services import (
@@ -17,6 +18,7 @@ from campaigns.services import (
     campaign_settings_save,
     campaign_status_change,
 )
+from guides.services import question_answer, question_ask
 from tests.factories import UserFactory, arc_campaign_build
 
 pytestmark = pytest.mark.django_db
@@ -368,3 +370,29 @@ def test_campaign_settings_save_keeps_a_status_changed_meanwhile(arc_campaign):
     campaign_settings_save(campaign=stale, fields={"description": "Nueva"}, questions={})
     arc_campaign.refresh_from_db()
     assert (arc_campaign.status, arc_campaign.description) == (Campaign.Status.PAUSED, "Nueva")
+
+
+def test_organize_index_shows_what_waits_for_the_organizers(client, organizer, arc_campaign):
+    record = arc_campaign.records.order_by("id").first()
+    for corrected in ("Una corrección", "Otra corrección"):
+        response_submit(
+            record=record,
+            user=UserFactory(),
+            values={"verdict": "minor_fixes", "question_corrected": corrected},
+        )
+    guide = arc_campaign.guide
+    asker = UserFactory()
+    question_ask(guide=guide, user=asker, text="¿Abierta?")
+    question_answer(
+        question=question_ask(guide=guide, user=asker, text="¿Respondida?"),
+        user=organizer,
+        answer="Sí.",
+    )
+    client.force_login(organizer)
+    page = client.get(reverse("organize_index")).content.decode()
+    queue = reverse("campaign_review_queue", args=[arc_campaign.slug])
+    inbox = reverse("guide_inbox", args=[arc_campaign.slug])
+    assert "En disputa" in page and "Preguntas abiertas" in page
+    # One disputed record, one question still open: each a link to where it is dealt with.
+    assert f'<a href="{queue}">1</a>' in page
+    assert f'<a href="{inbox}?status=open">1</a>' in page
