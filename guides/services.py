@@ -102,6 +102,7 @@ def guide_acknowledge(*, user: AbstractBaseUser, version: GuideVersion) -> Ackno
     return acknowledgement
 
 
+@transaction.atomic
 def question_ask(
     *,
     guide: Guide,
@@ -110,19 +111,30 @@ def question_ask(
     section: str = "",
     record: Record | None = None,
 ) -> GuideQuestion:
-    """File a volunteer's question or flag about the guide, against its current version."""
+    """File a volunteer's question or flag about the guide, against its current version.
+
+    Idempotent: the same question from the same person, still open, is the one already filed
+    (a double click, or a form sent again after a lost answer, files it once).
+    """
     text = text.strip()
     if not text:
         raise ValueError(_("Write your question."))
+    asked = {
+        "guide": guide,
+        "asked_by": user,
+        "text": text[:5000],
+        "section": section[:120],
+        "record": record
+        if record is not None and record.campaign_id == guide.campaign_id
+        else None,
+    }
+    # Two copies of one submit wait for each other here, so the second finds the first.
+    Guide.objects.select_for_update().filter(pk=guide.pk).first()
+    filed = GuideQuestion.objects.filter(**asked, status=GuideQuestion.Status.OPEN).first()
+    if filed is not None:
+        return filed
     version = guide.versions.filter(published_at__isnull=False).order_by("-number").first()
-    return GuideQuestion.objects.create(
-        guide=guide,
-        version=version,
-        asked_by=user,
-        text=text[:5000],
-        section=section[:120],
-        record=record if record is not None and record.campaign_id == guide.campaign_id else None,
-    )
+    return GuideQuestion.objects.create(**asked, version=version)
 
 
 @transaction.atomic

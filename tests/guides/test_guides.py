@@ -131,3 +131,18 @@ def test_question_inbox_filters_by_status_and_marks_the_filter_shown(
     every = client.get(url).content.decode()
     assert answered.text in every and open_one.text in every
     assert '<a class="tab" href="?" aria-current="page">' in every
+
+
+def test_question_ask_twice_files_one_question_until_it_is_answered(guide, volunteer, organizer):
+    first = question_ask(guide=guide, user=volunteer, text="¿Y los decimales? ")
+    # The same form sent again (a double click, a retry): the same question.
+    assert question_ask(guide=guide, user=volunteer, text="¿Y los decimales?") == first
+    assert GuideQuestion.objects.filter(guide=guide).count() == 1
+    # Someone else asking the same, or the same person asking something else: new questions.
+    question_ask(guide=guide, user=organizer, text="¿Y los decimales?")
+    question_ask(guide=guide, user=volunteer, text="¿Y las comas?")
+    assert GuideQuestion.objects.filter(guide=guide).count() == 3
+    # Once answered, asking again is a new question (the answer did not settle it).
+    question_answer(question=first, user=organizer, answer="Con coma.")
+    again = question_ask(guide=guide, user=volunteer, text="¿Y los decimales?")
+    assert again != first and GuideQuestion.objects.filter(guide=guide).count() == 4
